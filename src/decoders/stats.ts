@@ -1,0 +1,70 @@
+import type { FieldStats } from './types.js';
+
+/**
+ * Streaming count/min/max/mean over decoded values. The sum is compensated (Neumaier) so the
+ * mean matches the reference tools' exactly-rounded sums (math.fsum) to ~1e-15 relative.
+ */
+export class StatsAccumulator {
+  count = 0;
+  missing = 0;
+  min = Infinity;
+  max = -Infinity;
+  private sum = 0;
+  private comp = 0;
+
+  /** Adds values; `isValid(i)` (optional) says whether values[i] is present. NaN counts as missing. */
+  add(values: ArrayLike<number>, isValid?: (i: number) => boolean): void {
+    let { count, missing, min, max, sum, comp } = this;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if ((isValid && !isValid(i)) || v !== v) {
+        missing++;
+        continue;
+      }
+      count++;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      const t = sum + v;
+      comp += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+      sum = t;
+    }
+    Object.assign(this, { count, missing, min, max, sum, comp });
+  }
+
+  addMissing(n: number): void {
+    this.missing += n;
+  }
+
+  /** Merges another accumulator (e.g. from another batch). */
+  merge(o: StatsAccumulator): void {
+    this.count += o.count;
+    this.missing += o.missing;
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+    const t = this.sum + o.sum;
+    this.comp += (Math.abs(this.sum) >= Math.abs(o.sum) ? this.sum - t + o.sum : o.sum - t + this.sum) + o.comp;
+    this.sum = t;
+  }
+
+  get mean(): number | null {
+    return this.count ? (this.sum + this.comp) / this.count : null;
+  }
+
+  toStats(name: string, extra: Record<string, unknown> = {}): FieldStats {
+    const has = this.count > 0;
+    return {
+      name,
+      count: this.count,
+      missing: this.missing,
+      min: has ? this.min : null,
+      max: has ? this.max : null,
+      mean: this.mean,
+      ...extra,
+    };
+  }
+}
+
+/** Validity-bitmap helpers (LSB-first, bit set = valid), as Arrow expects. */
+export function bitIsSet(bitmap: Uint8Array, i: number): boolean {
+  return (bitmap[i >> 3]! & (1 << (i & 7))) !== 0;
+}
