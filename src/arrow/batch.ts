@@ -1,0 +1,146 @@
+/**
+ * Wraps decoder output (plain typed arrays) into Arrow schemas and record batches without
+ * copying: every column's values array becomes the Arrow buffer as-is.
+ */
+import {
+  DataType,
+  Field,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  Int8,
+  RecordBatch,
+  Schema,
+  Struct,
+  TimestampMicrosecond,
+  Uint16,
+  Uint32,
+  Uint8,
+  makeData,
+} from 'apache-arrow';
+import type { ColumnBatch, ColumnSpec, ColumnType } from '../decoders/types.js';
+
+export function arrowType(type: ColumnType): DataType {
+  switch (type) {
+    case 'float32':
+      return new Float32();
+    case 'float64':
+      return new Float64();
+    case 'int8':
+      return new Int8();
+    case 'int16':
+      return new Int16();
+    case 'int32':
+      return new Int32();
+    case 'int64':
+      return new Int64();
+    case 'uint8':
+      return new Uint8();
+    case 'uint16':
+      return new Uint16();
+    case 'uint32':
+      return new Uint32();
+    case 'timestamp_us':
+      return new TimestampMicrosecond('UTC');
+  }
+}
+
+export function schemaFor(columns: ColumnSpec[], metadata: Record<string, string> = {}): Schema {
+  const fields = columns.map(
+    (c) => new Field(c.name, arrowType(c.type), c.nullable, new Map(Object.entries(c.metadata ?? {}))),
+  );
+  return new Schema(fields, new Map(Object.entries(metadata)));
+}
+
+/** Builds one Arrow record batch over the batch's buffers (zero-copy). Columns must match the schema order. */
+export function toRecordBatch(schema: Schema, batch: ColumnBatch): RecordBatch {
+  if (batch.columns.length !== schema.fields.length) {
+    throw new Error(
+      `batch has ${batch.columns.length} columns but schema has ${schema.fields.length} (${schema.fields.map((f) => f.name).join(', ')})`,
+    );
+  }
+  const children = schema.fields.map((field, i) => {
+    const col = batch.columns[i]!;
+    if (col.name !== field.name) throw new Error(`column ${i} is ${col.name}, schema expects ${field.name}`);
+    if (col.values.length !== batch.numRows) {
+      throw new Error(`column ${col.name} has ${col.values.length} values for ${batch.numRows} rows`);
+    }
+    return makeData({
+      type: field.type,
+      length: batch.numRows,
+      nullCount: col.nullCount,
+      nullBitmap: col.nullCount > 0 ? col.validity : undefined,
+      data: col.values,
+    } as Parameters<typeof makeData>[0]);
+  });
+  const struct = makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children });
+  return new RecordBatch(schema, struct);
+}
+
+/** Row-range view of a column batch (typed-array subarrays, validity re-based when needed). */
+export function sliceBatch(batch: ColumnBatch, start: number, end: number): ColumnBatch {
+  return {
+    numRows: end - start,
+    columns: batch.columns.map((c) => {
+      if (!c.validity || c.nullCount === 0) return { name: c.name, values: c.values.subarray(start, end), nullCount: 0 };
+      const { bitmap, nullCount } = sliceBitmap(c.validity, start, end);
+      return { name: c.name, values: c.values.subarray(start, end), validity: bitmap, nullCount };
+    }),
+  };
+}
+
+export function sliceBitmap(bitmap: Uint8Array, start: number, end: number): { bitmap: Uint8Array; nullCount: number } {
+  const n = end - start;
+  if ((start & 7) === 0) {
+    const out = bitmap.subarray(start >> 3, (end + 7) >> 3);
+    return { bitmap: out, nullCount: n - popcount(out, n) };
+  }
+  const out = new Uint8Array((n + 7) >> 3);
+  let valid = 0;
+  for (let i = 0; i < n; i++) {
+    const j = start + i;
+    if (bitmap[j >> 3]! & (1 << (j & 7))) {
+      out[i >> 3]! |= 1 << (i & 7);
+      valid++;
+    }
+  }
+  return { bitmap: out, nullCount: n - valid };
+}
+
+const POP = new Uint8Array(256).map((_, i) => {
+  let c = 0;
+  for (let v = i; v; v &= v - 1) c++;
+  return c;
+});
+
+/** Number of set bits among the first n bits. */
+export function popcount(bitmap: Uint8Array, n: number): number {
+  let c = 0;
+  const full = n >> 3;
+  for (let i = 0; i < full; i++) c += POP[bitmap[i]!]!;
+  const rest = n & 7;
+  if (rest) c += POP[bitmap[full]! & ((1 << rest) - 1)]!;
+  return c;
+}
+
+/** Bytes one row occupies in the given columns (for sizing batches by bytes). */
+export function rowBytes(columns: ColumnSpec[]): number {
+  let b = 0;
+  for (const c of columns) b += BYTES[c.type];
+  return b;
+}
+
+const BYTES: Record<ColumnType, number> = {
+  float32: 4,
+  float64: 8,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  uint16: 2,
+  uint32: 4,
+  timestamp_us: 8,
+};

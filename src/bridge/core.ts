@@ -1,0 +1,129 @@
+/**
+ * Transport-independent bridge logic shared by the Flight and HTTP servers: list datasets, plan
+ * a query into signed tickets, and stream the Arrow record batches of one ticket.
+ */
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { rowBytes, schemaFor, sliceBatch, toRecordBatch } from '../arrow/batch.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { DatasetInfo } from '../catalog/types.js';
+import type { ColumnSpec, VariableGroup } from '../decoders/types.js';
+import { DEFAULT_TARGET_ROWS, plan, PlanError, type PlannedFile } from '../partitioner/plan.js';
+import { TicketCodec, ticketFor, type TicketBody } from '../partitioner/ticket.js';
+import type { DecodePool } from '../workers/decode-pool.js';
+import { MAX_FLIGHT_MESSAGE_BYTES } from './flight-data.js';
+import type { BridgeQuery } from './query.js';
+import { filterRows } from './row-filter.js';
+
+/** Bytes a decoder aims for per batch before the bridge splits it into Flight messages. */
+export const DECODE_BATCH_BYTES = 8 * 1024 * 1024;
+
+export interface BridgeOptions {
+  targetRows?: number;
+  secret?: string;
+}
+
+export interface PlannedQuery {
+  schema: Schema;
+  tickets: Array<{ ticket: Buffer; rows: number }>;
+  totalRows: number;
+}
+
+export class BridgeCore {
+  readonly tickets: TicketCodec;
+  readonly targetRows: number;
+
+  constructor(
+    readonly catalog: Catalog,
+    readonly pool: DecodePool,
+    opts: BridgeOptions = {},
+  ) {
+    this.tickets = new TicketCodec(opts.secret);
+    this.targetRows = opts.targetRows ?? DEFAULT_TARGET_ROWS;
+  }
+
+  listDatasets(): Promise<DatasetInfo[]> {
+    return this.catalog.list();
+  }
+
+  async planQuery(q: BridgeQuery): Promise<PlannedQuery> {
+    const files = await this.catalog.files(q.dataset, {
+      bbox: q.bbox,
+      start: q.startUs !== undefined ? new Date(q.startUs / 1000) : undefined,
+      end: q.endUs !== undefined ? new Date(q.endUs / 1000) : undefined,
+      variables: q.variables,
+      filters: q.filters,
+    });
+    if (files.length === 0) throw new PlanError(`dataset "${q.dataset}" has no files matching the query`);
+    const planned: PlannedFile[] = await Promise.all(
+      files.map(async (f) => ({ key: f.key, description: await this.catalog.describe(f.path) })),
+    );
+    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables }, this.targetRows);
+    const schema = schemaFor(columnsFor(p.group, p.variables), { 'wekeo.dataset': q.dataset, 'wekeo.group': p.group.id });
+    const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs };
+    return {
+      schema,
+      tickets: p.partitions.map((part) => ({ ticket: this.tickets.encode(ticketFor(q.dataset, part, filters)), rows: part.rows })),
+      totalRows: p.totalRows,
+    };
+  }
+
+  /** Schema of what a query returns, without planning partitions' tickets. */
+  async schemaOf(q: BridgeQuery): Promise<Schema> {
+    return (await this.planQuery(q)).schema;
+  }
+
+  /**
+   * Streams one ticket: first the schema, then record batches no larger than a Flight message.
+   * `isCancelled` is polled between batches so an abandoned stream stops decoding.
+   */
+  async *streamTicket(ticket: Uint8Array, isCancelled: () => boolean = () => false): AsyncGenerator<Schema | RecordBatch> {
+    const t: TicketBody = this.tickets.decode(ticket);
+    const path = await this.catalog.resolve(t.dataset, t.fileKey);
+    const desc = await this.catalog.describe(path);
+    const group = desc.groups.find((g) => g.id === t.group);
+    if (!group) throw new PlanError(`file ${t.fileKey} of ${t.dataset} no longer has group ${t.group}`);
+    const columns = columnsFor(group, t.variables);
+    const schema = schemaFor(columns, { 'wekeo.dataset': t.dataset, 'wekeo.group': t.group });
+    yield schema;
+    const perMessage = rowsPerMessage(columns);
+    const batches = this.pool.read(path, {
+      group: t.group,
+      variables: t.variables,
+      time: t.time,
+      level: t.level,
+      y: t.y,
+      x: t.x,
+      maxBatchBytes: DECODE_BATCH_BYTES,
+    });
+    for await (const raw of batches) {
+      if (isCancelled()) return;
+      const batch = filterRows(raw, t);
+      for (let start = 0; start < batch.numRows; start += perMessage) {
+        yield toRecordBatch(schema, sliceBatch(batch, start, Math.min(batch.numRows, start + perMessage)));
+      }
+    }
+  }
+}
+
+/** Output columns: the group's coordinates, then the requested variables in request order. */
+export function columnsFor(group: VariableGroup, variables: string[]): ColumnSpec[] {
+  const vars = variables.map((name) => {
+    const v = group.variables.find((gv) => gv.name === name);
+    if (!v) throw new PlanError(`variable ${name} is not in group ${group.id}`);
+    const metadata: Record<string, string> = {};
+    if (v.units) metadata.units = v.units;
+    if (v.longName) metadata.long_name = v.longName;
+    return { name: v.name, type: v.type, nullable: true, metadata } satisfies ColumnSpec;
+  });
+  return [...group.coordinates, ...vars];
+}
+
+/**
+ * Rows per Flight message so that the body stays under MAX_FLIGHT_MESSAGE_BYTES, counting
+ * validity bitmaps, and a multiple of 8 so validity slices stay byte-aligned (zero-copy).
+ */
+export function rowsPerMessage(columns: ColumnSpec[]): number {
+  const perRow = rowBytes(columns) + columns.length / 8;
+  const budget = MAX_FLIGHT_MESSAGE_BYTES - columns.length * 128; // headroom for per-buffer padding
+  return Math.max(8, Math.floor(budget / perRow / 8) * 8);
+}

@@ -1,0 +1,101 @@
+/**
+ * A small Arrow Flight client for Node (used by tests, benchmarks and tools): GetFlightInfo,
+ * GetSchema, ListFlights and DoGet into Arrow record batches.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { RecordBatch, RecordBatchReader, Schema } from 'apache-arrow';
+import { decodeFlightData, flightDataToIpc, parseIpcSchema, type DecodedFlightData } from './flight-data.js';
+import { loadFlightService } from './flight-server.js';
+
+export interface FlightEndpointInfo {
+  ticket: Buffer;
+  locations: string[];
+}
+
+export interface FlightInfoResult {
+  schema: Schema | null;
+  endpoints: FlightEndpointInfo[];
+  totalRecords: number;
+  descriptor: { type: string; cmd: Buffer; path: string[] };
+}
+
+interface RawFlightInfo {
+  schema: Buffer;
+  flight_descriptor?: { type: string; cmd: Buffer; path: string[] };
+  endpoint: Array<{ ticket?: { ticket: Buffer }; location: Array<{ uri: string }> }>;
+  total_records: string;
+}
+
+type Callback<T> = (err: grpc.ServiceError | null, v?: T) => void;
+
+interface RawClient extends grpc.Client {
+  GetFlightInfo(d: unknown, cb: Callback<RawFlightInfo>): void;
+  GetSchema(d: unknown, cb: Callback<{ schema: Buffer }>): void;
+  ListFlights(c: unknown): grpc.ClientReadableStream<RawFlightInfo>;
+  DoGet(t: unknown): grpc.ClientReadableStream<DecodedFlightData>;
+}
+
+export class FlightClient {
+  private readonly client: RawClient;
+
+  constructor(uri: string) {
+    const target = uri.replace(/^grpc(\+tcp)?:\/\//, '');
+    const base = loadFlightService();
+    const def: grpc.ServiceDefinition = {
+      ...base,
+      DoGet: { ...base.DoGet!, responseDeserialize: (b: Buffer) => decodeFlightData(b) },
+    };
+    const Ctor = grpc.makeGenericClientConstructor(def, 'FlightService');
+    this.client = new Ctor(target, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': -1,
+      'grpc-node.flow_control_window': 16 << 20,
+    }) as unknown as RawClient;
+  }
+
+  static command(query: Record<string, unknown>): { type: string; cmd: Buffer } {
+    return { type: 'CMD', cmd: Buffer.from(JSON.stringify(query)) };
+  }
+
+  getFlightInfo(descriptor: { type: string; cmd?: Buffer; path?: string[] }): Promise<FlightInfoResult> {
+    return new Promise((res, rej) =>
+      this.client.GetFlightInfo(descriptor, (err, info) => (err ? rej(err) : res(toInfo(info!)))),
+    );
+  }
+
+  getSchema(descriptor: { type: string; cmd?: Buffer; path?: string[] }): Promise<Schema> {
+    return new Promise((res, rej) =>
+      this.client.GetSchema(descriptor, (err, r) => (err ? rej(err) : res(parseIpcSchema(r!.schema)))),
+    );
+  }
+
+  async listFlights(): Promise<FlightInfoResult[]> {
+    const out: FlightInfoResult[] = [];
+    for await (const info of this.client.ListFlights({ expression: Buffer.alloc(0) }) as AsyncIterable<RawFlightInfo>) out.push(toInfo(info));
+    return out;
+  }
+
+  /** Streams the batches of one ticket. */
+  async *doGet(ticket: Buffer): AsyncGenerator<RecordBatch> {
+    const call = this.client.DoGet({ ticket });
+    const reader = await RecordBatchReader.from(flightDataToIpc(call as AsyncIterable<DecodedFlightData>));
+    for await (const batch of reader) yield batch;
+  }
+
+  /** Raw FlightData messages of one ticket (framing tests). */
+  rawDoGet(ticket: Buffer): AsyncIterable<DecodedFlightData> {
+    return this.client.DoGet({ ticket }) as AsyncIterable<DecodedFlightData>;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function toInfo(info: RawFlightInfo): FlightInfoResult {
+  return {
+    schema: info.schema && info.schema.length ? parseIpcSchema(info.schema) : null,
+    endpoints: info.endpoint.map((e) => ({ ticket: e.ticket!.ticket, locations: e.location.map((l) => l.uri) })),
+    totalRecords: Number(info.total_records),
+    descriptor: info.flight_descriptor ?? { type: 'UNKNOWN', cmd: Buffer.alloc(0), path: [] },
+  };
+}

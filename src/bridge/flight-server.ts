@@ -1,0 +1,212 @@
+/**
+ * The Arrow Flight service on @grpc/grpc-js: ListFlights, GetFlightInfo, PollFlightInfo,
+ * GetSchema and DoGet. Control RPCs use proto-loader's codec; DoGet responses are pre-encoded
+ * by our own FlightData writer (see flight-data.ts) so Arrow buffers are copied only once.
+ */
+import { once } from 'node:events';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { RecordBatch, Schema } from 'apache-arrow';
+import { DatasetNotFoundError } from '../catalog/catalog.js';
+import { DecodeError } from '../decoders/errors.js';
+import { PlanError } from '../partitioner/plan.js';
+import { TicketError } from '../partitioner/ticket.js';
+import type { BridgeCore } from './core.js';
+import { encodeFlightData, ipcSchemaBytes, recordBatchParts, schemaHeader } from './flight-data.js';
+import { parseDescriptor, QueryError, type BridgeQuery, type DescriptorLike } from './query.js';
+
+export const PROTO_PATH = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'proto', 'Flight.proto');
+
+export const PROTO_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+
+export function loadFlightService(): grpc.ServiceDefinition {
+  const def = protoLoader.loadSync(PROTO_PATH, PROTO_OPTIONS);
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    arrow: { flight: { protocol: { FlightService: { service: grpc.ServiceDefinition } } } };
+  };
+  return pkg.arrow.flight.protocol.FlightService.service;
+}
+
+interface FlightInfoMessage {
+  schema: Buffer;
+  flight_descriptor: { type: string; cmd: Buffer; path: string[] };
+  endpoint: Array<{ ticket: { ticket: Buffer }; location: Array<{ uri: string }> }>;
+  total_records: string;
+  total_bytes: string;
+  ordered: boolean;
+}
+
+export interface FlightServerOptions {
+  /** The URI clients should use for DoGet, put in every endpoint (e.g. grpc://host:8815). */
+  location: () => string;
+}
+
+export function statusFor(err: unknown): grpc.status {
+  if (err instanceof DatasetNotFoundError) return grpc.status.NOT_FOUND;
+  if (err instanceof QueryError || err instanceof PlanError || err instanceof TicketError) return grpc.status.INVALID_ARGUMENT;
+  if (err instanceof DecodeError) {
+    if (err.code === 'NOT_FOUND') return grpc.status.NOT_FOUND;
+    if (err.code === 'UNSUPPORTED' || err.code === 'UNKNOWN_FORMAT') return grpc.status.UNIMPLEMENTED;
+    if (err.code === 'BAD_SELECTION') return grpc.status.INVALID_ARGUMENT;
+    return grpc.status.DATA_LOSS;
+  }
+  return grpc.status.INTERNAL;
+}
+
+function toServiceError(err: unknown): grpc.ServiceError {
+  const message = err instanceof Error ? err.message : String(err);
+  return Object.assign(new Error(message), { code: statusFor(err), details: message, metadata: new grpc.Metadata() });
+}
+
+export function createFlightService(core: BridgeCore, opts: FlightServerOptions): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
+  const base = loadFlightService();
+  const definition: grpc.ServiceDefinition = {
+    ...base,
+    DoGet: { ...base.DoGet!, responseSerialize: (b: Buffer) => b },
+  };
+
+  const flightInfo = async (q: BridgeQuery, descriptor: FlightInfoMessage['flight_descriptor']): Promise<FlightInfoMessage> => {
+    const planned = await core.planQuery(q);
+    const uri = opts.location();
+    return {
+      schema: Buffer.from(ipcSchemaBytes(planned.schema)),
+      flight_descriptor: descriptor,
+      endpoint: planned.tickets.map((t) => ({ ticket: { ticket: t.ticket }, location: [{ uri }] })),
+      total_records: String(planned.totalRows),
+      total_bytes: '-1',
+      ordered: false,
+    };
+  };
+
+  const descriptorOut = (d: DescriptorLike & { type?: string }): FlightInfoMessage['flight_descriptor'] => ({
+    type: String(d.type ?? 'CMD'),
+    cmd: Buffer.from(d.cmd ?? new Uint8Array()),
+    path: d.path ?? [],
+  });
+
+  const implementation: grpc.UntypedServiceImplementation = {
+    Handshake: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      // No authentication yet: answer each handshake message so clients that always handshake proceed.
+      call.on('data', () => call.write({ protocol_version: '0', payload: Buffer.alloc(0) }));
+      call.on('end', () => call.end());
+    },
+
+    ListFlights: async (call: grpc.ServerWritableStream<unknown, FlightInfoMessage>) => {
+      try {
+        for (const d of await core.listDatasets()) {
+          const descriptor = { type: 'PATH', cmd: Buffer.alloc(0), path: [d.name] };
+          try {
+            call.write(await flightInfo({ dataset: d.name }, descriptor));
+          } catch (err) {
+            // A dataset that cannot be planned is still listed, without schema or endpoints.
+            call.write({ schema: Buffer.alloc(0), flight_descriptor: descriptor, endpoint: [], total_records: '-1', total_bytes: '-1', ordered: false });
+            process.stderr.write(`ListFlights: ${d.name}: ${(err as Error).message}\n`);
+          }
+        }
+        call.end();
+      } catch (err) {
+        call.destroy(toServiceError(err));
+      }
+    },
+
+    GetFlightInfo: async (call: grpc.ServerUnaryCall<DescriptorLike, FlightInfoMessage>, cb: grpc.sendUnaryData<FlightInfoMessage>) => {
+      try {
+        cb(null, await flightInfo(parseDescriptor(call.request), descriptorOut(call.request as DescriptorLike & { type?: string })));
+      } catch (err) {
+        cb(toServiceError(err));
+      }
+    },
+
+    PollFlightInfo: async (call: grpc.ServerUnaryCall<DescriptorLike, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      // Planning is synchronous from the client's view: the first poll returns the complete info.
+      try {
+        const info = await flightInfo(parseDescriptor(call.request), descriptorOut(call.request as DescriptorLike & { type?: string }));
+        cb(null, { info, progress: 1 });
+      } catch (err) {
+        cb(toServiceError(err));
+      }
+    },
+
+    GetSchema: async (call: grpc.ServerUnaryCall<DescriptorLike, { schema: Buffer }>, cb: grpc.sendUnaryData<{ schema: Buffer }>) => {
+      try {
+        const schema = await core.schemaOf(parseDescriptor(call.request));
+        cb(null, { schema: Buffer.from(ipcSchemaBytes(schema)) });
+      } catch (err) {
+        cb(toServiceError(err));
+      }
+    },
+
+    DoGet: async (call: grpc.ServerWritableStream<{ ticket: Buffer }, Buffer>) => {
+      let cancelled = false;
+      call.on('cancelled', () => (cancelled = true));
+      try {
+        for await (const item of core.streamTicket(call.request.ticket, () => cancelled)) {
+          const msg =
+            item instanceof Schema
+              ? encodeFlightData({ header: schemaHeader(item) })
+              : encodeFlightData(recordBatchParts(item as RecordBatch));
+          if (cancelled) return;
+          // Respect HTTP/2 flow control: never queue more than one message ahead of the client.
+          if (!call.write(msg)) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+        }
+        call.end();
+      } catch (err) {
+        if (!cancelled) call.destroy(toServiceError(err));
+      }
+    },
+
+    DoPut: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      call.destroy(toServiceError(Object.assign(new Error('DoPut is not supported: the bridge is read-only'), {})));
+    },
+
+    DoExchange: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+      call.destroy(toServiceError(new Error('DoExchange is not supported')));
+    },
+
+    DoAction: (call: grpc.ServerWritableStream<{ type: string }, unknown>) => {
+      const err = Object.assign(new Error(`unknown action "${call.request.type}"`), { code: grpc.status.UNIMPLEMENTED });
+      call.destroy(err as grpc.ServiceError);
+    },
+
+    ListActions: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+      call.end();
+    },
+  };
+  return { definition, implementation };
+}
+
+export interface RunningFlightServer {
+  server: grpc.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Binds the Flight service; port 0 picks a free port. */
+export async function startFlightServer(core: BridgeCore, host: string, port: number, advertiseHost?: string): Promise<RunningFlightServer> {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  let bound = port;
+  const adv = advertiseHost ?? (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+  const { definition, implementation } = createFlightService(core, { location: () => `grpc://${formatHost(adv)}:${bound}` });
+  server.addService(definition, implementation);
+  bound = await new Promise<number>((res, rej) =>
+    server.bindAsync(`${formatHost(host)}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
+  );
+  return {
+    server,
+    port: bound,
+    close: () =>
+      new Promise<void>((res) => {
+        server.tryShutdown(() => res());
+        setTimeout(() => {
+          server.forceShutdown();
+          res();
+        }, 2000).unref();
+      }),
+  };
+}
+
+function formatHost(h: string): string {
+  return h.includes(':') && !h.startsWith('[') ? `[${h}]` : h;
+}

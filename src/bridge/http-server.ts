@@ -1,0 +1,138 @@
+/**
+ * Plain Arrow IPC streams over HTTP, for consumers without a Flight client (TensorFlow I/O's
+ * ArrowStreamDataset, curl, browsers):
+ *   GET /datasets                          JSON list of datasets
+ *   GET /plan?dataset=..&bbox=..&start=..&end=..&variables=a,b    JSON: schema fields, tickets
+ *   GET /stream?dataset=..(same filters)   one IPC stream with every partition, in plan order
+ *   GET /ticket/<base64url ticket>         one IPC stream for one partition
+ * Streams honour backpressure (socket drain) like the Flight path.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { RecordBatch, Schema } from 'apache-arrow';
+import { DatasetNotFoundError } from '../catalog/catalog.js';
+import { DecodeError } from '../decoders/errors.js';
+import { PlanError } from '../partitioner/plan.js';
+import { TicketError } from '../partitioner/ticket.js';
+import type { BridgeCore } from './core.js';
+import { align8, recordBatchParts, schemaHeader, type FlightDataParts } from './flight-data.js';
+import { parseBBox, parseTime, QueryError, type BridgeQuery } from './query.js';
+
+export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
+
+export function queryFromParams(p: URLSearchParams): BridgeQuery {
+  const dataset = p.get('dataset');
+  if (!dataset) throw new QueryError('"dataset" parameter is required');
+  const q: BridgeQuery = { dataset };
+  const bbox = p.get('bbox');
+  if (bbox) q.bbox = parseBBox(bbox.split(',').map((s) => (s.trim() === '' ? NaN : Number(s))));
+  const start = p.get('start');
+  if (start) q.startUs = parseTime(start, 'start');
+  const end = p.get('end');
+  if (end) q.endUs = parseTime(end, 'end');
+  const vars = p.get('variables');
+  if (vars) q.variables = vars.split(',').map((s) => s.trim()).filter(Boolean);
+  return q;
+}
+
+/** IPC stream framing of one message: continuation marker, padded metadata length, header, body. */
+export function ipcFrame(header: Uint8Array, body?: FlightDataParts): Buffer {
+  const padded = align8(header.byteLength);
+  const bodyLen = body?.bodyLength ?? 0;
+  const out = Buffer.alloc(8 + padded + bodyLen);
+  out.writeInt32LE(-1, 0);
+  out.writeInt32LE(padded, 4);
+  out.set(header, 8);
+  for (const [offset, bytes] of body?.body ?? []) out.set(bytes, 8 + padded + offset);
+  return out;
+}
+
+const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+function httpStatus(err: unknown): number {
+  if (err instanceof DatasetNotFoundError) return 404;
+  if (err instanceof QueryError || err instanceof PlanError || err instanceof TicketError) return 400;
+  if (err instanceof DecodeError) return err.code === 'NOT_FOUND' ? 404 : 422;
+  return 500;
+}
+
+export async function startHttpServer(core: BridgeCore, host: string, port: number): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    handle(core, req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(httpStatus(err), { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: (err as Error).message }));
+      } else res.destroy(err as Error);
+    });
+  });
+  server.listen(port, host);
+  await once(server, 'listening');
+  const addr = server.address();
+  return {
+    server,
+    port: typeof addr === 'object' && addr ? addr.port : port,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function handle(core: BridgeCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://bridge');
+  if (req.method !== 'GET') {
+    res.writeHead(405, { allow: 'GET' }).end();
+    return;
+  }
+  if (url.pathname === '/datasets') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(await core.listDatasets()));
+    return;
+  }
+  if (url.pathname === '/plan') {
+    const planned = await core.planQuery(queryFromParams(url.searchParams));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        fields: planned.schema.fields.map((f) => ({ name: f.name, type: String(f.type), nullable: f.nullable })),
+        total_records: planned.totalRows,
+        tickets: planned.tickets.map((t) => ({ ticket: t.ticket.toString('base64url'), rows: t.rows })),
+      }),
+    );
+    return;
+  }
+  if (url.pathname === '/stream') {
+    const planned = await core.planQuery(queryFromParams(url.searchParams));
+    await streamTickets(core, planned.tickets.map((t) => t.ticket), req, res);
+    return;
+  }
+  if (url.pathname.startsWith('/ticket/')) {
+    await streamTickets(core, [Buffer.from(url.pathname.slice('/ticket/'.length), 'base64url')], req, res);
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: `no route ${url.pathname}; try /datasets, /plan, /stream, /ticket/<ticket>` }));
+}
+
+/** Concatenates partitions into one stream: the schema once, then every batch. */
+async function streamTickets(core: BridgeCore, tickets: Buffer[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let closed = false;
+  req.on('close', () => (closed = true));
+  let schemaSent = false;
+  const write = async (b: Buffer) => {
+    if (!res.write(b)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  };
+  for (const ticket of tickets) {
+    for await (const item of core.streamTicket(ticket, () => closed)) {
+      if (closed) return;
+      if (item instanceof Schema) {
+        if (schemaSent) continue;
+        res.writeHead(200, { 'content-type': ARROW_STREAM_TYPE });
+        await write(ipcFrame(schemaHeader(item)));
+        schemaSent = true;
+      } else {
+        const parts = recordBatchParts(item as RecordBatch);
+        await write(ipcFrame(parts.header, parts));
+      }
+    }
+  }
+  if (!schemaSent) throw new PlanError('query selects no data');
+  res.end(EOS);
+}

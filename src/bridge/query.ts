@@ -1,0 +1,92 @@
+/**
+ * Parses Flight descriptors into dataset queries. CMD carries UTF-8 JSON
+ * `{"dataset", "bbox": [w, s, e, n], "start", "end", "variables": [...]}`; PATH carries [dataset].
+ * Anything malformed is rejected with a message that says which key is wrong and why: a typo'd
+ * key silently ignored would turn a small query into a full-dataset scan.
+ */
+import type { BBox } from '../catalog/types.js';
+
+export interface BridgeQuery {
+  dataset: string;
+  bbox?: BBox;
+  startUs?: number;
+  endUs?: number;
+  variables?: string[];
+  filters?: Record<string, string>;
+}
+
+export class QueryError extends Error {
+  override readonly name = 'QueryError';
+}
+
+const KEYS = new Set(['dataset', 'bbox', 'start', 'end', 'variables', 'filters']);
+
+export interface DescriptorLike {
+  type?: string | number;
+  cmd?: Uint8Array | Buffer;
+  path?: string[];
+}
+
+export function parseDescriptor(d: DescriptorLike): BridgeQuery {
+  const type = d.type === 1 || d.type === 'PATH' ? 'PATH' : d.type === 2 || d.type === 'CMD' ? 'CMD' : 'UNKNOWN';
+  if (type === 'PATH') {
+    const path = d.path ?? [];
+    if (path.length !== 1 || !path[0]) throw new QueryError(`PATH descriptor must be [dataset], got ${JSON.stringify(path)}`);
+    return { dataset: path[0] };
+  }
+  if (type === 'CMD') return parseCommand(Buffer.from(d.cmd ?? new Uint8Array()).toString('utf8'));
+  throw new QueryError('descriptor type must be CMD (JSON query) or PATH ([dataset])');
+}
+
+export function parseCommand(text: string): BridgeQuery {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new QueryError(`CMD is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new QueryError('CMD must be a JSON object');
+  const obj = raw as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!KEYS.has(k)) throw new QueryError(`unknown query key "${k}" (allowed: ${[...KEYS].join(', ')})`);
+  }
+  if (typeof obj.dataset !== 'string' || !obj.dataset) throw new QueryError('"dataset" (a non-empty string) is required');
+  const q: BridgeQuery = { dataset: obj.dataset };
+  if (obj.bbox !== undefined) q.bbox = parseBBox(obj.bbox);
+  if (obj.start !== undefined) q.startUs = parseTime(obj.start, 'start');
+  if (obj.end !== undefined) q.endUs = parseTime(obj.end, 'end');
+  if (q.startUs !== undefined && q.endUs !== undefined && q.startUs > q.endUs) {
+    throw new QueryError(`"start" (${String(obj.start)}) is after "end" (${String(obj.end)})`);
+  }
+  if (obj.variables !== undefined) {
+    if (!Array.isArray(obj.variables) || obj.variables.some((v) => typeof v !== 'string' || !v)) {
+      throw new QueryError('"variables" must be an array of variable names');
+    }
+    if (obj.variables.length) q.variables = [...new Set(obj.variables as string[])];
+  }
+  if (obj.filters !== undefined) {
+    if (!obj.filters || typeof obj.filters !== 'object' || Array.isArray(obj.filters)) throw new QueryError('"filters" must be an object of strings');
+    q.filters = Object.fromEntries(Object.entries(obj.filters as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  }
+  return q;
+}
+
+export function parseBBox(v: unknown): BBox {
+  if (!Array.isArray(v) || v.length !== 4 || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
+    throw new QueryError('"bbox" must be [west, south, east, north] in degrees');
+  }
+  const [w, s, e, n] = v as number[];
+  if (s! > n!) throw new QueryError(`"bbox" south (${s}) is greater than north (${n})`);
+  if (s! < -90 || n! > 90) throw new QueryError('"bbox" latitudes must lie within [-90, 90]');
+  if (w! < -360 || e! > 360) throw new QueryError('"bbox" longitudes must lie within [-360, 360]');
+  return [w!, s!, e!, n!];
+}
+
+/** ISO-8601 to epoch microseconds; a date without zone is taken as UTC (the convention of CF and HDA). */
+export function parseTime(v: unknown, key: string): number {
+  if (typeof v !== 'string' || !v) throw new QueryError(`"${key}" must be an ISO-8601 string`);
+  const hasZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(v) || /^\d{4}-\d{2}-\d{2}$/.test(v);
+  const ms = Date.parse(hasZone ? v : `${v}Z`);
+  if (Number.isNaN(ms)) throw new QueryError(`"${key}" is not an ISO-8601 date/time: ${v}`);
+  return ms * 1000;
+}

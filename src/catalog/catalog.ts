@@ -1,0 +1,71 @@
+/**
+ * The bridge's view of all datasets: an ordered list of sources (the local catalog first, then
+ * remote ones such as HDA) plus a bounded cache of file descriptions, because planning runs on
+ * every GetFlightInfo and must not re-read file headers each time.
+ */
+import { stat } from 'node:fs/promises';
+import type { FileDescription } from '../decoders/types.js';
+import type { DatasetFile, DatasetInfo, DatasetQuery, DatasetSource } from './types.js';
+
+export class DatasetNotFoundError extends Error {
+  override readonly name = 'DatasetNotFoundError';
+}
+
+export type Describe = (path: string) => Promise<FileDescription>;
+
+/** Descriptions kept in memory; each is small (axes and attributes, no data). */
+export const DESCRIPTION_CACHE_ENTRIES = 4096;
+
+export class Catalog {
+  private readonly cache = new Map<string, Promise<FileDescription>>();
+
+  constructor(
+    readonly sources: DatasetSource[],
+    private readonly describeFile: Describe,
+    private readonly cacheEntries = DESCRIPTION_CACHE_ENTRIES,
+  ) {}
+
+  async list(): Promise<DatasetInfo[]> {
+    const seen = new Set<string>();
+    const out: DatasetInfo[] = [];
+    for (const s of this.sources) {
+      for (const d of await s.list()) {
+        if (seen.has(d.name)) continue;
+        seen.add(d.name);
+        out.push(d);
+      }
+    }
+    return out;
+  }
+
+  async source(dataset: string): Promise<DatasetSource> {
+    for (const s of this.sources) if (await s.has(dataset)) return s;
+    const names = (await this.list()).map((d) => d.name);
+    throw new DatasetNotFoundError(`unknown dataset "${dataset}"; available: ${names.join(', ') || '(none)'}`);
+  }
+
+  async files(dataset: string, query: DatasetQuery): Promise<DatasetFile[]> {
+    return (await this.source(dataset)).files(dataset, query);
+  }
+
+  async resolve(dataset: string, key: string): Promise<string> {
+    return (await this.source(dataset)).resolve(dataset, key);
+  }
+
+  /** Cached by path, size and mtime, so a replaced file is described again. */
+  async describe(path: string): Promise<FileDescription> {
+    const st = await stat(path);
+    const k = `${path}\0${st.size}\0${st.mtimeMs}`;
+    let p = this.cache.get(k);
+    if (p) {
+      this.cache.delete(k); // LRU: re-insert as most recent
+      this.cache.set(k, p);
+      return p;
+    }
+    p = this.describeFile(path);
+    this.cache.set(k, p);
+    p.catch(() => this.cache.delete(k));
+    while (this.cache.size > this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
+    return p;
+  }
+}

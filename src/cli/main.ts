@@ -1,0 +1,41 @@
+/**
+ * The `wekeo` command line: `serve` runs the bridge, `inspect` prints per-field statistics of a
+ * file, `hda` talks to WEkEO's Harmonised Data Access API.
+ */
+import { inspectCommand } from './inspect.js';
+import { serveCommand } from './serve.js';
+
+export const USAGE = `usage: wekeo <command> [options]
+
+commands:
+  serve [--catalog DIR] [--host H] [--port 8815] [--http-port N] [--target-rows N] [--workers N] [--secret S]
+        serve datasets over Arrow Flight (default: the embedded sample catalog)
+  inspect FILE [--json]
+        decode a GRIB/NetCDF/GeoTIFF file and print count/missing/min/max/mean per field
+  hda <datasets|queryables|search|download> ...
+        WEkEO Harmonised Data Access client (see "wekeo hda --help")
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'serve':
+        return await serveCommand(rest);
+      case 'inspect':
+        return await inspectCommand(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`wekeo: unknown command "${cmd}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    process.stderr.write(`wekeo ${cmd}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

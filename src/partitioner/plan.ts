@@ -1,0 +1,190 @@
+/**
+ * Splits a dataset into space-time partitions from file descriptions alone (no data read).
+ *
+ * A partition is one (file, variable group, time range, latitude band, longitude range) window
+ * of roughly `targetRows` rows. Planning is deterministic: the same files, descriptions and query
+ * always give the same partitions in the same order, so tickets can be re-planned, retried and
+ * served by any bridge instance.
+ */
+import type { BBox } from '../catalog/types.js';
+import type { FileDescription, IndexRange, VariableGroup } from '../decoders/types.js';
+
+/** Rows per partition when nothing else is asked: big enough to amortise a task, small enough to parallelise. */
+export const DEFAULT_TARGET_ROWS = 1_000_000;
+
+export interface PlanQuery {
+  bbox?: BBox;
+  /** Inclusive bounds in epoch microseconds. */
+  startUs?: number;
+  endUs?: number;
+  variables?: string[];
+}
+
+export interface PlannedFile {
+  key: string;
+  description: FileDescription;
+}
+
+export interface Partition {
+  fileKey: string;
+  group: string;
+  variables: string[];
+  time: IndexRange;
+  level: IndexRange;
+  y: IndexRange;
+  x: IndexRange;
+  rows: number;
+}
+
+export interface Plan {
+  /** The group every partition reads (the dataset's schema). */
+  group: VariableGroup;
+  variables: string[];
+  partitions: Partition[];
+  totalRows: number;
+}
+
+export class PlanError extends Error {
+  override readonly name = 'PlanError';
+}
+
+/**
+ * Chooses the variable group a query reads: the one holding all requested variables, or the
+ * largest group (most rows, then most variables) when none are named.
+ */
+export function chooseGroup(groups: VariableGroup[], variables?: string[]): VariableGroup {
+  if (groups.length === 0) throw new PlanError('no data variables found');
+  if (variables && variables.length > 0) {
+    const found = groups.find((g) => variables.every((v) => g.variables.some((gv) => gv.name === v)));
+    if (found) return found;
+    const all = groups.flatMap((g) => g.variables.map((v) => v.name));
+    const unknown = variables.filter((v) => !all.includes(v));
+    if (unknown.length) throw new PlanError(`unknown variable(s) ${unknown.join(', ')}; available: ${all.join(', ')}`);
+    const byGroup = groups
+      .filter((g) => g.variables.some((gv) => variables.includes(gv.name)))
+      .map((g) => `[${g.variables.filter((v) => variables.includes(v.name)).map((v) => v.name).join(', ')}] on (${g.id})`);
+    throw new PlanError(`variables ${byGroup.join(' and ')} have different dimensions and cannot share rows; query them separately`);
+  }
+  return [...groups].sort((a, b) => groupRows(b) - groupRows(a) || b.variables.length - a.variables.length || a.id.localeCompare(b.id))[0]!;
+}
+
+export function groupRows(g: VariableGroup): number {
+  return Math.max(1, g.times.length) * Math.max(1, g.levels.length) * g.grid.ny * g.grid.nx;
+}
+
+export function plan(files: PlannedFile[], query: PlanQuery, targetRows = DEFAULT_TARGET_ROWS): Plan {
+  if (files.length === 0) throw new PlanError('dataset has no files');
+  const sorted = [...files].sort((a, b) => a.key.localeCompare(b.key));
+  // The first file that has the requested variables fixes the schema; the other files must offer the same group.
+  let reference: VariableGroup | undefined;
+  let firstError: unknown;
+  for (const f of sorted) {
+    try {
+      reference = chooseGroup(f.description.groups, query.variables);
+      break;
+    } catch (e) {
+      firstError ??= e;
+    }
+  }
+  if (!reference) throw firstError instanceof Error ? firstError : new PlanError(String(firstError));
+  const variables = query.variables?.length ? [...query.variables] : reference.variables.map((v) => v.name);
+
+  const partitions: Partition[] = [];
+  for (const f of sorted) {
+    const group = f.description.groups.find((g) => g.id === reference!.id && variables.every((v) => g.variables.some((gv) => gv.name === v)));
+    if (!group) continue;
+    partitions.push(...planFile(f.key, group, variables, query, targetRows));
+  }
+  return { group: reference, variables, partitions, totalRows: partitions.reduce((s, p) => s + p.rows, 0) };
+}
+
+function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQuery, targetRows: number): Partition[] {
+  const time = timeRange(g.times, q.startUs, q.endUs);
+  if (!time) return [];
+  const y = q.bbox ? latRange(g.grid.rowLat, q.bbox[1], q.bbox[3]) : ([0, g.grid.ny] as IndexRange);
+  if (!y) return [];
+  const xs = q.bbox ? lonRanges(g.grid.colLon, q.bbox[0], q.bbox[2]) : [[0, g.grid.nx] as IndexRange];
+  const nLevels = Math.max(1, g.levels.length);
+  const level: IndexRange = [0, nLevels];
+  const out: Partition[] = [];
+  for (const x of xs) {
+    const width = x[1] - x[0];
+    const slabRows = nLevels * (y[1] - y[0]) * width;
+    if (slabRows <= targetRows) {
+      const stepsPer = Math.max(1, Math.floor(targetRows / slabRows));
+      for (let t = time[0]; t < time[1]; t += stepsPer) {
+        const t1 = Math.min(time[1], t + stepsPer);
+        out.push({ fileKey: key, group: g.id, variables, time: [t, t1], level, y, x, rows: (t1 - t) * slabRows });
+      }
+    } else {
+      const bandRows = Math.max(1, Math.floor(targetRows / (nLevels * width)));
+      for (let t = time[0]; t < time[1]; t++) {
+        for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
+          const y1 = Math.min(y[1], y0 + bandRows);
+          out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: [y0, y1], x, rows: nLevels * (y1 - y0) * width });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Smallest index range covering the times within [start, end]; a group without a time axis always matches. */
+export function timeRange(times: number[], startUs?: number, endUs?: number): IndexRange | null {
+  if (times.length === 0) return [0, 1];
+  let lo = -1;
+  let hi = -1;
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i]!;
+    if ((startUs === undefined || t >= startUs) && (endUs === undefined || t <= endUs)) {
+      if (lo < 0) lo = i;
+      hi = i;
+    }
+  }
+  return lo < 0 ? null : [lo, hi + 1];
+}
+
+/** Smallest row range whose latitude extents overlap [south, north]. */
+export function latRange(rowLat: Array<[number, number]>, south: number, north: number): IndexRange | null {
+  let lo = -1;
+  let hi = -1;
+  for (let i = 0; i < rowLat.length; i++) {
+    const [a, b] = rowLat[i]!;
+    if (b >= south && a <= north) {
+      if (lo < 0) lo = i;
+      hi = i;
+    }
+  }
+  return lo < 0 ? null : [lo, hi + 1];
+}
+
+/**
+ * Column ranges whose longitude extents overlap [west, east], comparing modulo 360 so a
+ * -180..180 bbox works on a 0..360 grid. A bbox across the grid's seam gives two ranges.
+ * west > east means the bbox crosses the antimeridian.
+ */
+export function lonRanges(colLon: Array<[number, number]>, west: number, east: number): IndexRange[] {
+  const hit = colLon.map(([a, b]) => lonOverlaps(a, b, west, east));
+  const out: IndexRange[] = [];
+  let start = -1;
+  for (let i = 0; i <= hit.length; i++) {
+    if (i < hit.length && hit[i]) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.push([start, i]);
+      start = -1;
+    }
+  }
+  return out;
+}
+
+export function lonOverlaps(a: number, b: number, west: number, east: number): boolean {
+  if (east - west >= 360) return true;
+  const spans: Array<[number, number]> = west <= east ? [[west, east]] : [[west, 180], [-180, east]];
+  for (const [w, e] of spans) {
+    for (const shift of [-360, 0, 360]) {
+      if (b + shift >= w && a + shift <= e) return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,93 @@
+/**
+ * Flight tickets: a self-contained, signed description of one partition.
+ *
+ * A ticket carries everything needed to serve its slice (dataset, file key, group, variables,
+ * index window and the query's exact filters), so any bridge instance that has the same catalog
+ * and the same secret can serve it, and Spark can retry or speculate a task anywhere. The HMAC
+ * stops clients from forging tickets that name files or windows the planner never produced.
+ * Clients must treat the bytes as opaque.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { BBox } from '../catalog/types.js';
+import type { IndexRange } from '../decoders/types.js';
+import type { Partition } from './plan.js';
+
+export interface TicketBody {
+  v: 1;
+  dataset: string;
+  fileKey: string;
+  group: string;
+  variables: string[];
+  time: IndexRange;
+  level: IndexRange;
+  y: IndexRange;
+  x: IndexRange;
+  /** Exact row filters applied after decoding (the window is a superset). */
+  bbox?: BBox;
+  startUs?: number;
+  endUs?: number;
+}
+
+const PREFIX = 'wkb1.';
+
+export class TicketError extends Error {
+  override readonly name = 'TicketError';
+}
+
+export class TicketCodec {
+  private readonly key: Buffer;
+
+  /** `secret` shared by all instances that should accept each other's tickets; random when omitted. */
+  constructor(secret?: string) {
+    this.key = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
+  }
+
+  encode(body: TicketBody): Buffer {
+    const payload = Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+    const mac = this.mac(payload);
+    return Buffer.from(`${PREFIX}${payload}.${mac}`, 'utf8');
+  }
+
+  decode(bytes: Uint8Array): TicketBody {
+    const text = Buffer.from(bytes).toString('utf8');
+    if (!text.startsWith(PREFIX)) throw new TicketError('not a wekeo-bridge ticket');
+    const dot = text.lastIndexOf('.');
+    const payload = text.slice(PREFIX.length, dot);
+    const mac = text.slice(dot + 1);
+    const expected = Buffer.from(this.mac(payload));
+    const got = Buffer.from(mac);
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      throw new TicketError('ticket signature does not match (issued by a bridge with another secret, or altered)');
+    }
+    let body: TicketBody;
+    try {
+      body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TicketBody;
+    } catch {
+      throw new TicketError('ticket payload is not valid JSON');
+    }
+    if (body.v !== 1) throw new TicketError(`unsupported ticket version ${String(body.v)}`);
+    return body;
+  }
+
+  private mac(payload: string): string {
+    return createHmac('sha256', this.key).update(payload).digest('base64url');
+  }
+}
+
+export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBody, 'bbox' | 'startUs' | 'endUs'>): TicketBody {
+  const body: TicketBody = {
+    v: 1,
+    dataset,
+    fileKey: p.fileKey,
+    group: p.group,
+    variables: p.variables,
+    time: p.time,
+    level: p.level,
+    y: p.y,
+    x: p.x,
+  };
+  if (filters.bbox) body.bbox = filters.bbox;
+  if (filters.startUs !== undefined) body.startUs = filters.startUs;
+  if (filters.endUs !== undefined) body.endUs = filters.endUs;
+  return body;
+}

@@ -1,0 +1,96 @@
+/**
+ * Worker thread body: runs decoder plugins off the main thread. Each read streams batches back
+ * with their buffers transferred (no copy) and stops when it runs out of credits, so a slow
+ * consumer bounds the memory held for it; several tasks interleave on one worker while waiting.
+ */
+import { parentPort } from 'node:worker_threads';
+import { DecodeError } from '../decoders/errors.js';
+import { detect } from '../decoders/registry.js';
+import type { ColumnBatch } from '../decoders/types.js';
+import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
+
+if (!parentPort) throw new Error('decode-worker must run in a worker thread');
+const port = parentPort;
+
+interface ReadState {
+  credits: number;
+  cancelled: boolean;
+  wake?: () => void;
+}
+const reads = new Map<number, ReadState>();
+
+function send(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+function serialize(e: unknown): SerializedError {
+  if (e instanceof DecodeError) return { name: e.name, message: e.message, code: e.code, file: e.file, detail: e.detail };
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: 'Error', message: String(e) };
+}
+
+/** Buffers of a batch, each listed once (columns may share an ArrayBuffer). */
+function transferList(batch: ColumnBatch): ArrayBuffer[] {
+  const set = new Set<ArrayBuffer>();
+  for (const c of batch.columns) {
+    if (c.values.buffer instanceof ArrayBuffer) set.add(c.values.buffer);
+    if (c.validity && c.validity.buffer instanceof ArrayBuffer) set.add(c.validity.buffer);
+  }
+  return [...set];
+}
+
+async function runRead(req: Extract<WorkerRequest, { type: 'read' }>): Promise<void> {
+  const state: ReadState = { credits: req.credits, cancelled: false };
+  reads.set(req.id, state);
+  try {
+    const plugin = await detect(req.path);
+    for await (const batch of plugin.read(req.path, req.selection)) {
+      if (state.cancelled) return;
+      send({ type: 'batch', id: req.id, batch }, transferList(batch));
+      state.credits--;
+      while (state.credits <= 0 && !state.cancelled) await new Promise<void>((r) => (state.wake = r));
+      if (state.cancelled) return;
+    }
+    send({ type: 'end', id: req.id });
+  } catch (e) {
+    send({ type: 'error', id: req.id, error: serialize(e) });
+  } finally {
+    reads.delete(req.id);
+  }
+}
+
+port.on('message', (req: WorkerRequest) => {
+  switch (req.type) {
+    case 'describe':
+    case 'inspect':
+      void (async () => {
+        try {
+          const plugin = await detect(req.path);
+          const value = req.type === 'describe' ? await plugin.describe(req.path) : await plugin.inspect(req.path);
+          send({ type: 'result', id: req.id, value });
+        } catch (e) {
+          send({ type: 'error', id: req.id, error: serialize(e) });
+        }
+      })();
+      break;
+    case 'read':
+      void runRead(req);
+      break;
+    case 'credit': {
+      const s = reads.get(req.id);
+      if (s) {
+        s.credits += req.n;
+        s.wake?.();
+      }
+      break;
+    }
+    case 'cancel': {
+      const s = reads.get(req.id);
+      if (s) {
+        s.cancelled = true;
+        s.wake?.();
+      }
+      break;
+    }
+  }
+});

@@ -1,0 +1,23 @@
+/** Messages between the decode pool (main thread) and its worker threads. */
+import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
+
+export type WorkerRequest =
+  | { type: 'describe'; id: number; path: string }
+  | { type: 'inspect'; id: number; path: string }
+  | { type: 'read'; id: number; path: string; selection: ReadSelection; credits: number }
+  | { type: 'credit'; id: number; n: number }
+  | { type: 'cancel'; id: number };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  file?: string;
+  detail?: string;
+}
+
+export type WorkerResponse =
+  | { type: 'result'; id: number; value: FileDescription | InspectReport }
+  | { type: 'batch'; id: number; batch: ColumnBatch }
+  | { type: 'end'; id: number }
+  | { type: 'error'; id: number; error: SerializedError };

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand, parseDescriptor, QueryError } from '../../src/bridge/query.js';
+
+describe('descriptor parsing', () => {
+  it('parses a full CMD query', () => {
+    const q = parseCommand(JSON.stringify({ dataset: 'era5', bbox: [-10, 35, 30, 60], start: '2024-01-01', end: '2024-01-02T12:00:00Z', variables: ['t2m', 't2m', 'u10'] }));
+    expect(q).toEqual({ dataset: 'era5', bbox: [-10, 35, 30, 60], startUs: Date.UTC(2024, 0, 1) * 1000, endUs: Date.UTC(2024, 0, 2, 12) * 1000, variables: ['t2m', 'u10'] });
+  });
+
+  it('treats times without a zone as UTC', () => {
+    expect(parseCommand('{"dataset":"a","start":"2024-03-01T06:00:00"}').startUs).toBe(Date.UTC(2024, 2, 1, 6) * 1000);
+  });
+
+  it('parses PATH descriptors, by enum name or number', () => {
+    expect(parseDescriptor({ type: 'PATH', path: ['cmems'] })).toEqual({ dataset: 'cmems' });
+    expect(parseDescriptor({ type: 1, path: ['cmems'] })).toEqual({ dataset: 'cmems' });
+    expect(parseDescriptor({ type: 'CMD', cmd: Buffer.from('{"dataset":"x"}') })).toEqual({ dataset: 'x' });
+  });
+
+  it.each([
+    ['not json', /not valid JSON/],
+    ['[1]', /JSON object/],
+    ['{}', /"dataset"/],
+    ['{"dataset":"a","bbx":[1,2,3,4]}', /unknown query key "bbx"/],
+    ['{"dataset":"a","bbox":[1,2,3]}', /west, south, east, north/],
+    ['{"dataset":"a","bbox":[0,50,10,40]}', /south \(50\) is greater than north/],
+    ['{"dataset":"a","bbox":[0,-95,10,40]}', /\[-90, 90\]/],
+    ['{"dataset":"a","start":"yesterday"}', /not an ISO-8601/],
+    ['{"dataset":"a","start":"2024-02-01","end":"2024-01-01"}', /after "end"/],
+    ['{"dataset":"a","variables":"t2m"}', /array of variable names/],
+  ])('rejects %s', (text, msg) => {
+    expect(() => parseCommand(text)).toThrow(QueryError);
+    expect(() => parseCommand(text)).toThrow(msg);
+  });
+
+  it('rejects PATH descriptors that are not [dataset] and unknown descriptor types', () => {
+    expect(() => parseDescriptor({ type: 'PATH', path: ['a', 'b'] })).toThrow(/\[dataset\]/);
+    expect(() => parseDescriptor({ type: 'UNKNOWN' })).toThrow(/CMD .* or PATH/);
+  });
+});

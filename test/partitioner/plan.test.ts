@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { FileDescription, VariableGroup } from '../../src/decoders/types.js';
+import { chooseGroup, latRange, lonOverlaps, lonRanges, plan, PlanError, timeRange } from '../../src/partitioner/plan.js';
+import { TicketCodec, ticketFor } from '../../src/partitioner/ticket.js';
+
+const HOUR = 3_600_000_000;
+
+function regularGroup(id: string, vars: string[], nt: number, nl: number, lats: number[], lons: number[]): VariableGroup {
+  return {
+    id,
+    variables: vars.map((name) => ({ name, type: 'float32', attributes: {} })),
+    coordinates: [],
+    times: Array.from({ length: nt }, (_, i) => Date.UTC(2024, 0, 1) * 1000 + i * HOUR),
+    levels: Array.from({ length: nl }, (_, i) => 1000 - i * 100),
+    grid: { kind: 'regular', ny: lats.length, nx: lons.length, rowLat: lats.map((v) => [v, v]), colLon: lons.map((v) => [v, v]) },
+  };
+}
+
+const lats = Array.from({ length: 181 }, (_, i) => 90 - i);
+const lons = Array.from({ length: 360 }, (_, i) => i);
+
+function file(key: string, groups: VariableGroup[]): { key: string; description: FileDescription } {
+  return { key, description: { path: `/x/${key}`, format: 'netcdf4', sizeBytes: 1, groups, attributes: {} } };
+}
+
+describe('partition planning', () => {
+  it('picks the largest variable group by default and the group holding requested variables otherwise', () => {
+    const big = regularGroup('time,lat,lon', ['t2m', 'u10'], 24, 0, lats, lons);
+    const small = regularGroup('lat,lon', ['lsm'], 0, 0, lats, lons);
+    expect(chooseGroup([small, big]).id).toBe('time,lat,lon');
+    expect(chooseGroup([small, big], ['lsm']).id).toBe('lat,lon');
+    expect(() => chooseGroup([small, big], ['t2m', 'lsm'])).toThrow(/different dimensions/);
+    expect(() => chooseGroup([small, big], ['nope'])).toThrow(/unknown variable\(s\) nope; available: lsm, t2m, u10/);
+  });
+
+  it('splits whole time steps into partitions of about targetRows rows', () => {
+    const g = regularGroup('g', ['t2m'], 24, 0, lats, lons); // 65,160 rows per step
+    const p = plan([file('a.nc', [g])], {}, 200_000);
+    expect(p.partitions.map((x) => x.time)).toEqual([[0, 3], [3, 6], [6, 9], [9, 12], [12, 15], [15, 18], [18, 21], [21, 24]]);
+    expect(p.totalRows).toBe(24 * 181 * 360);
+    expect(p.partitions.every((x) => x.rows <= 200_000)).toBe(true);
+  });
+
+  it('splits a large time step into latitude bands', () => {
+    const g = regularGroup('g', ['t'], 2, 3, lats, lons); // 3 levels x 65,160 = 195,480 rows per step
+    const p = plan([file('a.nc', [g])], {}, 50_000);
+    const bands = p.partitions.filter((x) => x.time[0] === 0).map((x) => x.y);
+    expect(bands[0]).toEqual([0, 46]); // floor(50000 / (3*360)) = 46 rows
+    expect(bands.at(-1)![1]).toBe(181);
+    expect(p.partitions.every((x) => x.rows <= 50_000 && x.level[1] === 3)).toBe(true);
+    expect(p.partitions.reduce((s, x) => s + x.rows, 0)).toBe(2 * 3 * 181 * 360);
+  });
+
+  it('prunes by bbox and time window from metadata', () => {
+    const g = regularGroup('g', ['t2m'], 24, 0, lats, lons);
+    const start = Date.UTC(2024, 0, 1, 5) * 1000;
+    const end = Date.UTC(2024, 0, 1, 7) * 1000;
+    const p = plan([file('a.nc', [g])], { bbox: [10, 40, 20, 50], startUs: start, endUs: end }, 1_000_000);
+    expect(p.partitions).toHaveLength(1);
+    expect(p.partitions[0]).toMatchObject({ time: [5, 8], y: [40, 51], x: [[10, 21]][0] });
+    expect(plan([file('a.nc', [g])], { startUs: Date.UTC(2030, 0, 1) * 1000 }).partitions).toEqual([]);
+  });
+
+  it('maps a -180..180 bbox onto a 0..360 grid, splitting at the seam', () => {
+    expect(lonRanges(lons.map((v) => [v, v]), -10, 10)).toEqual([[0, 11], [350, 360]]);
+    expect(lonRanges(lons.map((v) => [v, v]), 170, -170)).toEqual([[170, 191]]);
+    expect(lonOverlaps(354, 354, -5, 5)).toBe(false);
+    expect(lonOverlaps(356, 356, -5, 5)).toBe(true);
+  });
+
+  it('handles descending and ascending latitude and missing time axes', () => {
+    expect(latRange(lats.map((v) => [v, v]), 0, 10)).toEqual([80, 91]);
+    expect(latRange([...lats].reverse().map((v) => [v, v]), 0, 10)).toEqual([90, 101]);
+    expect(timeRange([], 0, 1)).toEqual([0, 1]);
+    expect(timeRange([5, 6, 7], 6, 6)).toEqual([1, 2]);
+  });
+
+  it('is deterministic across file order and skips files without the chosen group', () => {
+    const g = regularGroup('g', ['t2m'], 4, 0, lats, lons);
+    const other = regularGroup('h', ['sst'], 4, 0, lats, lons);
+    const a = plan([file('b.nc', [g]), file('a.nc', [g]), file('c.nc', [other])], {}, 100_000);
+    const b = plan([file('c.nc', [other]), file('a.nc', [g]), file('b.nc', [g])], {}, 100_000);
+    expect(a).toEqual(b);
+    expect(new Set(a.partitions.map((p) => p.fileKey))).toEqual(new Set(['a.nc', 'b.nc']));
+    expect(() => plan([], {})).toThrow(PlanError);
+  });
+});
+
+describe('tickets', () => {
+  it('round-trip and reject forgeries or another secret', () => {
+    const codec = new TicketCodec('s3cret');
+    const body = ticketFor('era5', { fileKey: 'a.nc', group: 'g', variables: ['t2m'], time: [0, 3], level: [0, 1], y: [0, 181], x: [0, 360], rows: 1 }, { bbox: [0, 0, 1, 1] });
+    const t = codec.encode(body);
+    expect(codec.decode(t)).toEqual(body);
+    expect(new TicketCodec('s3cret').decode(t)).toEqual(body);
+    expect(() => new TicketCodec('other').decode(t)).toThrow(/signature/);
+    const forged = Buffer.from(t.toString().replace('wkb1.', 'wkb1.x'));
+    expect(() => codec.decode(forged)).toThrow(/signature|JSON/);
+    expect(() => codec.decode(Buffer.from('garbage'))).toThrow(/not a wekeo-bridge ticket/);
+  });
+});
