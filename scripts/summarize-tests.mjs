@@ -1,0 +1,44 @@
+// Sums vitest JSON, pytest JUnit XML and Maven Surefire XML reports into one line:
+// "N passed, N failed[, N skipped]" (the line CI reads). Exits 1 when anything failed or
+// when no test ran at all.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [outDir, surefireDir] = process.argv.slice(2);
+let passed = 0, failed = 0, skipped = 0;
+const parts = [];
+
+const vitest = join(outDir, 'vitest.json');
+if (existsSync(vitest)) {
+  const r = JSON.parse(readFileSync(vitest, 'utf8'));
+  const f = (r.numFailedTests ?? 0) + (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+  passed += r.numPassedTests ?? 0; failed += f; skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  parts.push(`vitest ${r.numPassedTests ?? 0}/${f}`);
+} else { failed += 1; parts.push('vitest: no report'); }
+
+function junit(file, label) {
+  const xml = readFileSync(file, 'utf8');
+  let t = 0, f = 0, e = 0, s = 0;
+  // Sum <testsuite> totals (pytest wraps them in <testsuites>, surefire writes one per file).
+  for (const m of xml.matchAll(/<testsuite\b([^>]*)>/g)) {
+    const a = (k) => Number((m[1].match(new RegExp(`\\b${k}="(\\d+)"`)) ?? [])[1] ?? 0);
+    t += a('tests'); f += a('failures'); e += a('errors'); s += a('skipped');
+  }
+  passed += t - f - e - s; failed += f + e; skipped += s;
+  return `${label} ${t - f - e - s}/${f + e}`;
+}
+
+const pytest = join(outDir, 'pytest.xml');
+if (existsSync(pytest)) parts.push(junit(pytest, 'pytest'));
+else { failed += 1; parts.push('pytest: no report'); }
+
+if (surefireDir && existsSync(surefireDir)) {
+  for (const f of readdirSync(surefireDir).filter((f) => f.startsWith('TEST-') && f.endsWith('.xml'))) junit(join(surefireDir, f), 'junit');
+  parts.push('junit (surefire) included');
+}
+
+if (existsSync(join(outDir, 'maven.failed'))) { failed += 1; parts.push('maven build failed'); }
+
+console.log(`suites: ${parts.join(', ')}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,55 @@
+"""Starts a real `wekeo serve` (the built CLI) for the interop tests and yields its addresses."""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import threading
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "test" / "fixtures" / "netcdf"
+
+
+def oracle(name):
+    return json.loads((FIXTURES / f"{name}.oracle.json").read_text())
+
+
+def decoded(name, var):
+    """The oracle's netCDF4-python mask-and-scale statistics of one variable."""
+    for v in oracle(name)["variables"]:
+        if v["name"] == var:
+            return v["decoded"]
+    raise KeyError(var)
+
+
+@pytest.fixture(scope="session")
+def bridge():
+    cli = ROOT / "bin" / "wekeo.js"
+    if not (ROOT / "dist" / "cli" / "main.js").exists():
+        pytest.fail("dist/ is missing: build with `npm run build` (./dev test does it)")
+    proc = subprocess.Popen(
+        ["node", str(cli), "serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--target-rows", "50000", "--workers", "2"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines = []
+    try:
+        first = proc.stdout.readline()
+        lines.append(first)
+        m = re.match(r"wekeo-bridge listening on (grpc://\S+)", first)
+        if not m:
+            proc.kill()
+            raise RuntimeError(f"bridge did not start: {first!r} {proc.stderr.read()}")
+        second = proc.stdout.readline()
+        h = re.match(r"wekeo-bridge http on (http://\S+)", second)
+        # Drain the rest of stdout so the child never blocks on a full pipe.
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+        yield {"grpc": m.group(1), "http": h.group(1) if h else None, "proc": proc}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
