@@ -5,6 +5,7 @@
 import {
   DataType,
   Field,
+  FixedSizeList,
   Float32,
   Float64,
   Int16,
@@ -22,8 +23,10 @@ import {
 } from 'apache-arrow';
 import type { ColumnBatch, ColumnSpec, ColumnType } from '../decoders/types.js';
 
-export function arrowType(type: ColumnType): DataType {
+export function arrowType(type: ColumnType, listSize = 0): DataType {
   switch (type) {
+    case 'float32_list':
+      return new FixedSizeList(listSize, new Field('item', new Float32(), true));
     case 'float32':
       return new Float32();
     case 'float64':
@@ -49,7 +52,7 @@ export function arrowType(type: ColumnType): DataType {
 
 export function schemaFor(columns: ColumnSpec[], metadata: Record<string, string> = {}): Schema {
   const fields = columns.map(
-    (c) => new Field(c.name, arrowType(c.type), c.nullable, new Map(Object.entries(c.metadata ?? {}))),
+    (c) => new Field(c.name, arrowType(c.type, c.listSize), c.nullable, new Map(Object.entries(c.metadata ?? {}))),
   );
   return new Schema(fields, new Map(Object.entries(metadata)));
 }
@@ -64,6 +67,14 @@ export function toRecordBatch(schema: Schema, batch: ColumnBatch): RecordBatch {
   const children = schema.fields.map((field, i) => {
     const col = batch.columns[i]!;
     if (col.name !== field.name) throw new Error(`column ${i} is ${col.name}, schema expects ${field.name}`);
+    if (field.type instanceof FixedSizeList) {
+      const size = field.type.listSize;
+      if (col.values.length !== batch.numRows * size) {
+        throw new Error(`list column ${col.name} has ${col.values.length} values for ${batch.numRows} rows of ${size}`);
+      }
+      const child = makeData({ type: new Float32(), length: col.values.length, nullCount: 0, data: col.values as Float32Array });
+      return makeData({ type: field.type, length: batch.numRows, nullCount: 0, child });
+    }
     if (col.values.length !== batch.numRows) {
       throw new Error(`column ${col.name} has ${col.values.length} values for ${batch.numRows} rows`);
     }
@@ -84,6 +95,9 @@ export function sliceBatch(batch: ColumnBatch, start: number, end: number): Colu
   return {
     numRows: end - start,
     columns: batch.columns.map((c) => {
+      // List columns hold several values per row.
+      const per = c.values.length / Math.max(1, batch.numRows);
+      if (per !== 1 && batch.numRows > 0) return { name: c.name, values: c.values.subarray(start * per, end * per), nullCount: 0 };
       if (!c.validity || c.nullCount === 0) return { name: c.name, values: c.values.subarray(start, end), nullCount: 0 };
       const { bitmap, nullCount } = sliceBitmap(c.validity, start, end);
       return { name: c.name, values: c.values.subarray(start, end), validity: bitmap, nullCount };
@@ -128,11 +142,11 @@ export function popcount(bitmap: Uint8Array, n: number): number {
 /** Bytes one row occupies in the given columns (for sizing batches by bytes). */
 export function rowBytes(columns: ColumnSpec[]): number {
   let b = 0;
-  for (const c of columns) b += BYTES[c.type];
+  for (const c of columns) b += c.type === 'float32_list' ? 4 * (c.listSize ?? 1) : BYTES[c.type];
   return b;
 }
 
-const BYTES: Record<ColumnType, number> = {
+const BYTES: Record<Exclude<ColumnType, 'float32_list'>, number> = {
   float32: 4,
   float64: 8,
   int8: 1,

@@ -13,6 +13,7 @@ import type { DecodePool } from '../workers/decode-pool.js';
 import { MAX_FLIGHT_MESSAGE_BYTES } from './flight-data.js';
 import type { BridgeQuery } from './query.js';
 import { filterRows } from './row-filter.js';
+import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
 
 /** Bytes a decoder aims for per batch before the bridge splits it into Flight messages. */
 export const DECODE_BATCH_BYTES = 8 * 1024 * 1024;
@@ -57,9 +58,10 @@ export class BridgeCore {
     const planned: PlannedFile[] = await Promise.all(
       files.map(async (f) => ({ key: f.key, description: await this.catalog.describe(f.path) })),
     );
-    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables }, this.targetRows);
-    const schema = schemaFor(columnsFor(p.group, p.variables), { 'wekeo.dataset': q.dataset, 'wekeo.group': p.group.id });
-    const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs };
+    const tile = q.layout === 'tiles' ? (q.tile ?? [DEFAULT_TILE.h, DEFAULT_TILE.w]) : undefined;
+    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, tile }, this.targetRows);
+    const schema = schemaFor(outputColumns(p.group, p.variables, tile), schemaMetadata(q.dataset, p.group.id, tile));
+    const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile };
     return {
       schema,
       tickets: p.partitions.map((part) => ({ ticket: this.tickets.encode(ticketFor(q.dataset, part, filters)), rows: part.rows })),
@@ -82,10 +84,12 @@ export class BridgeCore {
     const desc = await this.catalog.describe(path);
     const group = desc.groups.find((g) => g.id === t.group);
     if (!group) throw new PlanError(`file ${t.fileKey} of ${t.dataset} no longer has group ${t.group}`);
-    const columns = columnsFor(group, t.variables);
-    const schema = schemaFor(columns, { 'wekeo.dataset': t.dataset, 'wekeo.group': t.group });
+    const points = columnsFor(group, t.variables);
+    const columns = outputColumns(group, t.variables, t.tile);
+    const schema = schemaFor(columns, schemaMetadata(t.dataset, t.group, t.tile));
     yield schema;
     const perMessage = rowsPerMessage(columns);
+    const tiles = t.tile ? new TileAssembler(points, t.variables, { h: t.tile[0], w: t.tile[1] }, t.y, t.x) : undefined;
     const batches = this.pool.read(path, {
       group: t.group,
       variables: t.variables,
@@ -97,12 +101,27 @@ export class BridgeCore {
     });
     for await (const raw of batches) {
       if (isCancelled()) return;
-      const batch = filterRows(raw, t);
-      for (let start = 0; start < batch.numRows; start += perMessage) {
-        yield toRecordBatch(schema, sliceBatch(batch, start, Math.min(batch.numRows, start + perMessage)));
+      // Tiles keep whole chips (a bbox selects the chips it touches); points are filtered exactly.
+      const out = tiles ? [...tiles.push(raw)] : [filterRows(raw, t)];
+      for (const batch of out) {
+        for (let start = 0; start < batch.numRows; start += perMessage) {
+          yield toRecordBatch(schema, sliceBatch(batch, start, Math.min(batch.numRows, start + perMessage)));
+        }
       }
     }
+    tiles?.finish();
   }
+}
+
+function outputColumns(group: VariableGroup, variables: string[], tile?: [number, number]): ColumnSpec[] {
+  const points = columnsFor(group, variables);
+  return tile ? tileColumns(points, variables, { h: tile[0], w: tile[1] }) : points;
+}
+
+function schemaMetadata(dataset: string, group: string, tile?: [number, number]): Record<string, string> {
+  const m: Record<string, string> = { 'wekeo.dataset': dataset, 'wekeo.group': group, 'wekeo.layout': tile ? 'tiles' : 'points' };
+  if (tile) m['wekeo.tile_shape'] = `${tile[0]},${tile[1]}`;
+  return m;
 }
 
 /** Output columns: the group's coordinates, then the requested variables in request order. */

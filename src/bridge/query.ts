@@ -13,13 +13,19 @@ export interface BridgeQuery {
   endUs?: number;
   variables?: string[];
   filters?: Record<string, string>;
+  /** Row layout: one row per grid cell (points, default) or per h × w chip (tiles). */
+  layout?: 'points' | 'tiles';
+  tile?: [number, number];
 }
 
 export class QueryError extends Error {
   override readonly name = 'QueryError';
 }
 
-const KEYS = new Set(['dataset', 'bbox', 'start', 'end', 'variables', 'filters']);
+const KEYS = new Set(['dataset', 'bbox', 'start', 'end', 'variables', 'filters', 'layout', 'tile']);
+
+/** Largest chip side accepted in the tiles layout. */
+export const MAX_TILE_SIDE = 1024;
 
 export interface DescriptorLike {
   type?: string | number;
@@ -68,7 +74,20 @@ export function parseCommand(text: string): BridgeQuery {
     if (!obj.filters || typeof obj.filters !== 'object' || Array.isArray(obj.filters)) throw new QueryError('"filters" must be an object of strings');
     q.filters = Object.fromEntries(Object.entries(obj.filters as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
   }
+  if (obj.layout !== undefined) {
+    if (obj.layout !== 'points' && obj.layout !== 'tiles') throw new QueryError('"layout" must be "points" or "tiles"');
+    q.layout = obj.layout;
+  }
+  if (obj.tile !== undefined) q.tile = parseTile(obj.tile);
+  if (q.tile && q.layout !== 'tiles') throw new QueryError('"tile" needs "layout": "tiles"');
   return q;
+}
+
+export function parseTile(v: unknown): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2 || v.some((x) => !Number.isInteger(x) || x < 1 || x > MAX_TILE_SIDE)) {
+    throw new QueryError(`"tile" must be [height, width] in grid cells, each 1..${MAX_TILE_SIDE}`);
+  }
+  return [v[0] as number, v[1] as number];
 }
 
 export function parseBBox(v: unknown): BBox {

@@ -22,8 +22,11 @@ export type NumericColumnType =
   | 'uint16'
   | 'uint32';
 
-/** `timestamp_us`: microseconds since 1970-01-01T00:00:00Z in a BigInt64Array. */
-export type ColumnType = NumericColumnType | 'timestamp_us';
+/**
+ * `timestamp_us`: microseconds since 1970-01-01T00:00:00Z in a BigInt64Array.
+ * `float32_list`: fixed-size list<float32> (tiles layout); values hold numRows × listSize floats.
+ */
+export type ColumnType = NumericColumnType | 'timestamp_us' | 'float32_list';
 
 export type ColumnValues =
   | Float32Array
@@ -40,6 +43,8 @@ export interface ColumnSpec {
   name: string;
   type: ColumnType;
   nullable: boolean;
+  /** Elements per row, for `float32_list` columns. */
+  listSize?: number;
   /** Free-form field metadata (units, long_name, GRIB level type, ...), kept in the Arrow schema. */
   metadata?: Record<string, string>;
 }

@@ -18,6 +18,8 @@ export interface PlanQuery {
   startUs?: number;
   endUs?: number;
   variables?: string[];
+  /** Tiles layout: windows grow to whole chips anchored at the grid origin; bands are whole chips. */
+  tile?: [number, number];
 }
 
 export interface PlannedFile {
@@ -101,11 +103,19 @@ export function plan(files: PlannedFile[], query: PlanQuery, targetRows = DEFAUL
 function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQuery, targetRows: number): Partition[] {
   const time = timeRange(g.times, q.startUs, q.endUs);
   if (!time) return [];
-  const y = q.bbox ? latRange(g.grid.rowLat, q.bbox[1], q.bbox[3]) : ([0, g.grid.ny] as IndexRange);
+  let y = q.bbox ? latRange(g.grid.rowLat, q.bbox[1], q.bbox[3]) : ([0, g.grid.ny] as IndexRange);
   if (!y) return [];
-  const xs = q.bbox ? lonRanges(g.grid.colLon, q.bbox[0], q.bbox[2]) : [[0, g.grid.nx] as IndexRange];
+  let xs = q.bbox ? lonRanges(g.grid.colLon, q.bbox[0], q.bbox[2]) : [[0, g.grid.nx] as IndexRange];
+  const [th, tw] = q.tile ?? [1, 1];
+  if (q.tile) {
+    y = alignTo(y, th, g.grid.ny);
+    xs = mergeRanges(xs.map((x) => alignTo(x, tw, g.grid.nx)));
+  }
   const nLevels = Math.max(1, g.levels.length);
   const level: IndexRange = [0, nLevels];
+  // Rows are grid cells in the points layout and chips in the tiles layout.
+  const rowsOf = (nt: number, yy: IndexRange, xx: IndexRange): number =>
+    nt * nLevels * (q.tile ? Math.ceil((yy[1] - yy[0]) / th) * Math.ceil((xx[1] - xx[0]) / tw) : (yy[1] - yy[0]) * (xx[1] - xx[0]));
   const out: Partition[] = [];
   for (const x of xs) {
     const width = x[1] - x[0];
@@ -114,17 +124,33 @@ function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQue
       const stepsPer = Math.max(1, Math.floor(targetRows / slabRows));
       for (let t = time[0]; t < time[1]; t += stepsPer) {
         const t1 = Math.min(time[1], t + stepsPer);
-        out.push({ fileKey: key, group: g.id, variables, time: [t, t1], level, y, x, rows: (t1 - t) * slabRows });
+        out.push({ fileKey: key, group: g.id, variables, time: [t, t1], level, y, x, rows: rowsOf(t1 - t, y, x) });
       }
     } else {
-      const bandRows = Math.max(1, Math.floor(targetRows / (nLevels * width)));
+      const fit = Math.floor(targetRows / (nLevels * width));
+      const bandRows = Math.max(th, fit - (fit % th));
       for (let t = time[0]; t < time[1]; t++) {
         for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
           const y1 = Math.min(y[1], y0 + bandRows);
-          out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: [y0, y1], x, rows: nLevels * (y1 - y0) * width });
+          out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: [y0, y1], x, rows: rowsOf(1, [y0, y1], x) });
         }
       }
     }
+  }
+  return out;
+}
+
+function alignTo(r: IndexRange, size: number, extent: number): IndexRange {
+  return [Math.floor(r[0] / size) * size, Math.min(extent, Math.ceil(r[1] / size) * size)];
+}
+
+/** Sorted, non-overlapping union of ranges (chip alignment can make neighbours overlap). */
+function mergeRanges(rs: IndexRange[]): IndexRange[] {
+  const out: IndexRange[] = [];
+  for (const r of [...rs].sort((a, b) => a[0] - b[0])) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
   }
   return out;
 }

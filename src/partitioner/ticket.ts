@@ -26,6 +26,8 @@ export interface TicketBody {
   bbox?: BBox;
   startUs?: number;
   endUs?: number;
+  /** Tiles layout chip shape [h, w]; absent for the points layout. */
+  tile?: [number, number];
 }
 
 const PREFIX = 'wkb1.';
@@ -74,7 +76,7 @@ export class TicketCodec {
   }
 }
 
-export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBody, 'bbox' | 'startUs' | 'endUs'>): TicketBody {
+export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBody, 'bbox' | 'startUs' | 'endUs' | 'tile'>): TicketBody {
   const body: TicketBody = {
     v: 1,
     dataset,
@@ -89,5 +91,6 @@ export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBod
   if (filters.bbox) body.bbox = filters.bbox;
   if (filters.startUs !== undefined) body.startUs = filters.startUs;
   if (filters.endUs !== undefined) body.endUs = filters.endUs;
+  if (filters.tile) body.tile = filters.tile;
   return body;
 }

@@ -99,3 +99,23 @@ describe('tickets', () => {
     expect(() => codec.decode(Buffer.from('garbage'))).toThrow(/not a wekeo-bridge ticket/);
   });
 });
+
+describe('tiles layout planning', () => {
+  it('grows windows to whole chips anchored at the grid origin and counts chips as rows', () => {
+    const g = regularGroup('g', ['t2m'], 2, 0, lats, lons);
+    const p = plan([file('a.nc', [g])], { bbox: [10, 40, 20, 50], tile: [32, 32] }, 1_000_000);
+    expect(p.partitions).toHaveLength(1);
+    expect(p.partitions[0]).toMatchObject({ y: [32, 64], x: [0, 32], time: [0, 2] });
+    expect(p.partitions[0]!.rows).toBe(2); // one chip per time step
+  });
+
+  it('cuts latitude bands on chip boundaries', () => {
+    const g = regularGroup('g', ['t2m'], 1, 0, lats, lons);
+    const p = plan([file('a.nc', [g])], { tile: [16, 16] }, 20_000);
+    for (const part of p.partitions) {
+      expect(part.y[0] % 16).toBe(0);
+      if (part.y[1] !== 181) expect(part.y[1] % 16).toBe(0);
+    }
+    expect(p.totalRows).toBe(Math.ceil(181 / 16) * Math.ceil(360 / 16));
+  });
+});
