@@ -2,6 +2,7 @@
  * The `wekeo` command line: `serve` runs the bridge, `inspect` prints per-field statistics of a
  * file, `hda` talks to WEkEO's Harmonised Data Access API.
  */
+import { describeCommand } from './describe.js';
 import { inspectCommand } from './inspect.js';
 import { serveCommand } from './serve.js';
 
@@ -12,6 +13,8 @@ commands:
         serve datasets over Arrow Flight (default: the embedded sample catalog)
   inspect FILE [--json]
         decode a GRIB/NetCDF/GeoTIFF file and print count/missing/min/max/mean per field
+  describe FILE
+        print the metadata the planner uses (variable groups, axes, grid) as JSON
   hda <datasets|queryables|search|download> ...
         WEkEO Harmonised Data Access client (see "wekeo hda --help")
 `;
@@ -24,6 +27,8 @@ export async function run(argv: string[]): Promise<number> {
         return await serveCommand(rest);
       case 'inspect':
         return await inspectCommand(rest);
+      case 'describe':
+        return await describeCommand(rest);
       case undefined:
       case '-h':
       case '--help':
