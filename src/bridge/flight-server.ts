@@ -60,6 +60,10 @@ function toServiceError(err: unknown): grpc.ServiceError {
   return Object.assign(new Error(message), { code: statusFor(err), details: message, metadata: new grpc.Metadata() });
 }
 
+function unimplemented(message: string): grpc.ServiceError {
+  return Object.assign(new Error(message), { code: grpc.status.UNIMPLEMENTED, details: message, metadata: new grpc.Metadata() });
+}
+
 export function createFlightService(core: BridgeCore, opts: FlightServerOptions): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
   const base = loadFlightService();
   const definition: grpc.ServiceDefinition = {
@@ -107,7 +111,7 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
         }
         call.end();
       } catch (err) {
-        call.destroy(toServiceError(err));
+        call.emit('error', toServiceError(err));
       }
     },
 
@@ -153,21 +157,20 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
         }
         call.end();
       } catch (err) {
-        if (!cancelled) call.destroy(toServiceError(err));
+        if (!cancelled) call.emit('error', toServiceError(err));
       }
     },
 
     DoPut: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-      call.destroy(toServiceError(Object.assign(new Error('DoPut is not supported: the bridge is read-only'), {})));
+      call.emit('error', unimplemented('DoPut is not supported: the bridge is read-only'));
     },
 
     DoExchange: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-      call.destroy(toServiceError(new Error('DoExchange is not supported')));
+      call.emit('error', unimplemented('DoExchange is not supported'));
     },
 
     DoAction: (call: grpc.ServerWritableStream<{ type: string }, unknown>) => {
-      const err = Object.assign(new Error(`unknown action "${call.request.type}"`), { code: grpc.status.UNIMPLEMENTED });
-      call.destroy(err as grpc.ServiceError);
+      call.emit('error', unimplemented(`unknown action "${call.request.type}"; the bridge has no actions`));
     },
 
     ListActions: (call: grpc.ServerWritableStream<unknown, unknown>) => {

@@ -5,7 +5,6 @@
  * decoded batches per read wait in memory for the consumer.
  */
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DecodeError, type DecodeErrorCode } from '../decoders/errors.js';
 import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
@@ -124,12 +123,7 @@ export class DecodePool {
   }
 
   private spawn(): Slot {
-    const url = new URL('./decode-worker.js', import.meta.url);
-    let file = fileURLToPath(url);
-    // Under vitest/tsx the sources are .ts files: load them through tsx's loader.
-    const fromSource = import.meta.url.endsWith('.ts');
-    if (fromSource) file = file.replace(/\.js$/, '.ts');
-    const worker = new Worker(file, { execArgv: fromSource ? ['--import', 'tsx'] : [] });
+    const worker = import.meta.url.endsWith('.ts') ? sourceWorker() : new Worker(new URL('./decode-worker.js', import.meta.url));
     const slot: Slot = { worker, active: 0 };
     worker.on('message', (msg: WorkerResponse) => this.onMessage(msg));
     worker.on('error', (err) => this.onWorkerDeath(slot, err));
@@ -183,6 +177,17 @@ export class DecodePool {
     }
     if (!this.closed) this.slots[idx] = this.spawn();
   }
+}
+
+/**
+ * Under vitest/tsx the pool runs from .ts sources: start the worker through a tiny ES module
+ * that registers tsx's loader in the worker, then imports the TypeScript worker.
+ */
+function sourceWorker(): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const target = new URL('./decode-worker.ts', import.meta.url).href;
+  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(target)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
 }
 
 function deserialize(e: SerializedError): Error {

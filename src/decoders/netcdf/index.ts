@@ -1,0 +1,330 @@
+/**
+ * The NetCDF decoder plugin (NetCDF-3 classic/64-bit offset, NetCDF-4/HDF5) for gridded data on
+ * regular latitude/longitude axes. Data variables sharing the same dimensions form one variable
+ * group; rows follow the points layout (time, lat, lon, level, variables...).
+ */
+import { open, stat } from 'node:fs/promises';
+import { axisRole, coordinateVariable, type AxisRole } from '../cf/axes.js';
+import { cfPacking, decodeCf } from '../cf/packing.js';
+import { cfToEpochMicros, CfTimeError, parseTimeUnits } from '../cf/time.js';
+import { asDecodeError, DecodeError } from '../errors.js';
+import { StatsAccumulator } from '../stats.js';
+import type {
+  ColumnBatch,
+  ColumnData,
+  ColumnSpec,
+  DecoderPlugin,
+  FieldStats,
+  FileDescription,
+  IndexRange,
+  InspectReport,
+  ReadSelection,
+  VariableGroup,
+} from '../types.js';
+import { attrString, attrToText, type NcArray, type NcBackend, type NcVariable } from './backend.js';
+import { HDF5Backend } from './hdf5.js';
+import { NetCDF3Backend } from './netcdf3.js';
+
+const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Default bytes per decoded batch when the caller gives none. */
+const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
+
+export function sniffNetcdf(head: Uint8Array): 'netcdf3' | 'cdf5' | 'netcdf4' | null {
+  if (head[0] === 0x43 && head[1] === 0x44 && head[2] === 0x46) {
+    if (head[3] === 1 || head[3] === 2) return 'netcdf3';
+    if (head[3] === 5) return 'cdf5';
+  }
+  // HDF5 allows a user block: the signature may sit at 0, 512, 1024, 2048, ...
+  for (let off = 0; off + 8 <= head.length; off = off === 0 ? 512 : off * 2) {
+    if (HDF5_MAGIC.every((b, i) => head[off + i] === b)) return 'netcdf4';
+  }
+  return null;
+}
+
+async function openBackend(path: string): Promise<NcBackend> {
+  const head = new Uint8Array(4096);
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new DecodeError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT', path, `cannot open (${e.code ?? e.message})`);
+  });
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  const kind = sniffNetcdf(head);
+  if (kind === 'netcdf3') return NetCDF3Backend.open(path);
+  if (kind === 'netcdf4') return HDF5Backend.open(path);
+  if (kind === 'cdf5') throw new DecodeError('UNSUPPORTED', path, 'NetCDF CDF-5 (64-bit data) is not supported yet');
+  throw new DecodeError('UNKNOWN_FORMAT', path, 'not a NetCDF file (no CDF or HDF5 signature)');
+}
+
+/** How one data variable maps onto the points layout. */
+interface Layout {
+  /** Role of each dimension of the variable, in its dimension order. */
+  roles: AxisRole[];
+  dims: string[];
+}
+
+interface Grouping {
+  group: VariableGroup;
+  layout: Layout;
+}
+
+/** Groups data variables by dimensions; variables we cannot place on a regular grid are listed as skipped. */
+async function analyse(b: NcBackend): Promise<{ groupings: Grouping[]; skipped: string[] }> {
+  const vars = b.variables;
+  const byKey = new Map<string, { vars: NcVariable[]; layout: Layout }>();
+  const skipped: string[] = [];
+  for (const v of vars) {
+    if (coordinateVariable(vars, v.dims[0] ?? '') === v) continue;
+    if (v.dims.length < 2 || v.type === 'char' || v.type === 'string') continue;
+    const roles = v.dims.map((d) => axisRole(coordinateVariable(vars, d), d));
+    const reason = layoutProblem(roles);
+    if (reason) {
+      skipped.push(`${v.name}(${reason})`);
+      continue;
+    }
+    const key = v.dims.join(',');
+    const entry = byKey.get(key) ?? { vars: [], layout: { roles: roles.map((r) => (r === 'other' ? 'level' : r)), dims: v.dims } };
+    entry.vars.push(v);
+    byKey.set(key, entry);
+  }
+  const groupings: Grouping[] = [];
+  for (const [key, { vars: gv, layout }] of byKey) {
+    groupings.push({ group: await buildGroup(b, key, gv, layout), layout });
+  }
+  return { groupings, skipped };
+}
+
+/** Points layout needs dims ordered [time] [level] lat lon with at most one extra (level) axis. */
+function layoutProblem(roles: AxisRole[]): string | null {
+  const n = roles.length;
+  if (roles[n - 1] !== 'lon' || roles[n - 2] !== 'lat') {
+    return roles.includes('lat') && roles.includes('lon') ? 'lat/lon are not the two last dimensions' : 'no 1-D latitude/longitude coordinates';
+  }
+  const rest = roles.slice(0, n - 2);
+  if (rest.length > 2) return 'more than one non-spatial axis besides time';
+  if (rest.length === 2 && (rest[0] !== 'time' || rest[1] === 'time')) return 'unsupported axis order';
+  if (rest.length === 1 && rest[0] !== 'time' && rest[0] !== 'level' && rest[0] !== 'other') return 'unsupported axis';
+  return null;
+}
+
+async function readWhole(b: NcBackend, v: NcVariable): Promise<number[]> {
+  const arr = await b.read(v.name, v.shape.map(() => 0), v.shape);
+  return Array.from(arr as ArrayLike<number | bigint>, Number);
+}
+
+async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: Layout): Promise<VariableGroup> {
+  const all = b.variables;
+  const dimOf = (role: AxisRole) => layout.dims[layout.roles.indexOf(role)];
+  const latVar = coordinateVariable(all, dimOf('lat')!)!;
+  const lonVar = coordinateVariable(all, dimOf('lon')!)!;
+  const lat = await readWhole(b, latVar);
+  const lon = await readWhole(b, lonVar);
+  const coordinates: ColumnSpec[] = [];
+  const metadata: Record<string, string> = {};
+
+  let times: number[] = [];
+  const timeDim = dimOf('time');
+  const timeVar = timeDim ? coordinateVariable(all, timeDim) : scalarTime(all, vars[0]!);
+  if (timeVar) {
+    const units = attrString(timeVar.attrs.units) ?? '';
+    const calendar = attrString(timeVar.attrs.calendar);
+    try {
+      const u = parseTimeUnits(units, calendar);
+      times = (await readWhole(b, timeVar)).map((x) => cfToEpochMicros(x, u));
+    } catch (e) {
+      if (e instanceof CfTimeError) throw new DecodeError('UNSUPPORTED', b.path, `time variable ${timeVar.name}: ${e.message}`);
+      throw e;
+    }
+    coordinates.push({ name: 'time', type: 'timestamp_us', nullable: false, metadata: { source: timeVar.name, units, calendar: calendar ?? 'standard' } });
+    metadata['time.variable'] = timeVar.name;
+  }
+  coordinates.push(
+    { name: 'lat', type: 'float64', nullable: false, metadata: { source: latVar.name, units: 'degrees_north' } },
+    { name: 'lon', type: 'float64', nullable: false, metadata: { source: lonVar.name, units: 'degrees_east' } },
+  );
+  let levels: number[] = [];
+  const levelDim = dimOf('level');
+  if (levelDim) {
+    const lv = coordinateVariable(all, levelDim);
+    levels = lv ? await readWhole(b, lv) : Array.from({ length: b.dims[levelDim] ?? 0 }, (_, i) => i);
+    const md: Record<string, string> = { source: levelDim };
+    const units = lv ? attrString(lv.attrs.units) : undefined;
+    if (units) md.units = units;
+    const positive = lv ? attrString(lv.attrs.positive) : undefined;
+    if (positive) md.positive = positive;
+    coordinates.push({ name: 'level', type: 'float64', nullable: false, metadata: md });
+  }
+  return {
+    id,
+    variables: vars.map((v) => {
+      const p = cfPacking(v);
+      const attributes = Object.fromEntries(Object.entries(v.attrs).map(([k, a]) => [k, attrToText(a)]));
+      return { name: v.name, type: p.outType, units: attrString(v.attrs.units), longName: attrString(v.attrs.long_name), attributes };
+    }),
+    coordinates,
+    times,
+    levels,
+    grid: { kind: 'regular', ny: lat.length, nx: lon.length, rowLat: lat.map((x) => [x, x]), colLon: lon.map((x) => [x, x]), crs: 'EPSG:4326' },
+    metadata,
+  };
+}
+
+/** A scalar time coordinate (e.g. a daily file's `day` or `time` variable with no dimension). */
+function scalarTime(all: NcVariable[], v: NcVariable): NcVariable | undefined {
+  const named = (attrString(v.attrs.coordinates) ?? '').split(/\s+/).filter(Boolean);
+  const candidates = all.filter((x) => x.shape.length === 0 && axisRole(x, x.name) === 'time');
+  return candidates.find((x) => named.includes(x.name)) ?? (candidates.length === 1 ? candidates[0] : undefined);
+}
+
+/** Per-process cache of analyses: read() runs many times per file. */
+const analyses = new Map<string, Promise<{ desc: FileDescription; groupings: Grouping[] }>>();
+const ANALYSIS_CACHE_ENTRIES = 64;
+
+async function analyseFile(path: string): Promise<{ desc: FileDescription; groupings: Grouping[] }> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+    throw new DecodeError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT', path, `cannot stat (${e.code ?? e.message})`);
+  });
+  const key = `${path}\0${st.size}\0${st.mtimeMs}`;
+  let p = analyses.get(key);
+  if (!p) {
+    p = (async () => {
+      const b = await openBackend(path);
+      try {
+        const { groupings, skipped } = await analyse(b);
+        const attributes = Object.fromEntries(Object.entries(b.globalAttrs).map(([k, a]) => [k, attrToText(a)]));
+        if (skipped.length) attributes['wekeo.skipped_variables'] = skipped.join('; ');
+        const desc: FileDescription = { path, format: b.format, sizeBytes: st.size, groups: groupings.map((g) => g.group), attributes };
+        return { desc, groupings };
+      } catch (e) {
+        throw asDecodeError(path, e);
+      } finally {
+        await b.close();
+      }
+    })();
+    analyses.set(key, p);
+    p.catch(() => analyses.delete(key));
+    while (analyses.size > ANALYSIS_CACHE_ENTRIES) analyses.delete(analyses.keys().next().value!);
+  }
+  return p;
+}
+
+function clampRange(r: IndexRange | undefined, n: number, what: string, path: string): IndexRange {
+  const [a, b] = r ?? [0, n];
+  if (!(Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b <= n && a <= b)) {
+    throw new DecodeError('BAD_SELECTION', path, `${what} range [${a}, ${b}) outside [0, ${n})`);
+  }
+  return [a, b];
+}
+
+async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<ColumnBatch> {
+  const { groupings } = await analyseFile(path);
+  const g = groupings.find((x) => x.group.id === sel.group);
+  if (!g) throw new DecodeError('BAD_SELECTION', path, `no variable group "${sel.group}" (have ${groupings.map((x) => x.group.id).join(', ')})`);
+  const { group, layout } = g;
+  for (const name of sel.variables) {
+    if (!group.variables.some((v) => v.name === name)) throw new DecodeError('BAD_SELECTION', path, `variable ${name} is not in group ${group.id}`);
+  }
+  const hasTime = layout.roles.includes('time');
+  const nt = hasTime ? group.times.length : 1;
+  const t = clampRange(sel.time, nt, 'time', path);
+  const l = clampRange(sel.level, Math.max(1, group.levels.length), 'level', path);
+  const y = clampRange(sel.y, group.grid.ny, 'y', path);
+  const x = clampRange(sel.x, group.grid.nx, 'x', path);
+  const nl = l[1] - l[0];
+  const nx = x[1] - x[0];
+  const hasLevel = layout.roles.includes('level');
+  const rowBytes = 8 * 3 + (hasLevel ? 8 : 0) + sel.variables.reduce((s, n) => s + (group.variables.find((v) => v.name === n)!.type === 'float32' ? 4 : 8), 0);
+  const maxRows = Math.max(nx * nl, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / rowBytes));
+  const bandRows = Math.max(1, Math.floor(maxRows / (nx * nl)));
+
+  const b = await openBackend(path);
+  try {
+    const vars = sel.variables.map((n) => b.variables.find((v) => v.name === n)!);
+    const packings = vars.map((v) => cfPacking(v));
+    for (let ti = t[0]; ti < t[1]; ti++) {
+      for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
+        const y1 = Math.min(y[1], y0 + bandRows);
+        const ny = y1 - y0;
+        const rows = nl * ny * nx;
+        const columns: ColumnData[] = [];
+        if (group.times.length > 0) {
+          columns.push({ name: 'time', values: new BigInt64Array(rows).fill(BigInt(group.times[hasTime ? ti : 0]!)), nullCount: 0 });
+        }
+        const lat = new Float64Array(rows);
+        const lon = new Float64Array(rows);
+        const level = hasLevel ? new Float64Array(rows) : undefined;
+        let i = 0;
+        for (let li = 0; li < nl; li++) {
+          for (let yi = 0; yi < ny; yi++) {
+            const la = group.grid.rowLat[y0 + yi]![0];
+            lat.fill(la, i, i + nx);
+            for (let xi = 0; xi < nx; xi++) lon[i + xi] = group.grid.colLon[x[0] + xi]![0];
+            if (level) level.fill(group.levels[l[0] + li]!, i, i + nx);
+            i += nx;
+          }
+        }
+        columns.push({ name: 'lat', values: lat, nullCount: 0 }, { name: 'lon', values: lon, nullCount: 0 });
+        if (level) columns.push({ name: 'level', values: level, nullCount: 0 });
+        for (let k = 0; k < vars.length; k++) {
+          const v = vars[k]!;
+          const start: number[] = [];
+          const count: number[] = [];
+          layout.roles.forEach((role) => {
+            if (role === 'time') (start.push(ti), count.push(1));
+            else if (role === 'level') (start.push(l[0]), count.push(nl));
+            else if (role === 'lat') (start.push(y0), count.push(ny));
+            else (start.push(x[0]), count.push(nx));
+          });
+          const raw: NcArray = await b.read(v.name, start, count);
+          const d = decodeCf(raw, packings[k]!);
+          columns.push({ name: v.name, values: d.values, validity: d.validity, nullCount: d.nullCount });
+        }
+        yield { numRows: rows, columns };
+      }
+    }
+  } catch (e) {
+    throw asDecodeError(path, e, 'read failed');
+  } finally {
+    await b.close();
+  }
+}
+
+async function inspectFile(path: string): Promise<InspectReport> {
+  const { desc } = await analyseFile(path);
+  const b = await openBackend(path);
+  try {
+    const fields: FieldStats[] = [];
+    for (const g of desc.groups) {
+      for (const info of g.variables) {
+        const v = b.variables.find((x) => x.name === info.name)!;
+        const p = cfPacking(v);
+        const acc = new StatsAccumulator();
+        // Slab by slab along the first dimension keeps memory bounded for big variables.
+        const n0 = v.shape[0] ?? 1;
+        for (let i = 0; i < n0; i++) {
+          const raw = await b.read(v.name, v.shape.map((_, d) => (d === 0 ? i : 0)), v.shape.map((s, d) => (d === 0 ? 1 : s)));
+          const dec = decodeCf(raw, p);
+          const valid = dec.validity;
+          acc.add(dec.values, valid ? (j) => (valid[j >> 3]! & (1 << (j & 7))) !== 0 : undefined);
+        }
+        fields.push(acc.toStats(v.name, { dtype: p.outType, units: info.units ?? null, dims: v.dims, shape: v.shape, group: g.id }));
+      }
+    }
+    return { format: desc.format, fields };
+  } catch (e) {
+    throw asDecodeError(path, e, 'inspect failed');
+  } finally {
+    await b.close();
+  }
+}
+
+export const netcdfDecoder: DecoderPlugin = {
+  format: 'netcdf',
+  sniff: (head) => sniffNetcdf(head) !== null,
+  describe: async (path) => (await analyseFile(path)).desc,
+  read: (path, selection) => readWindow(path, selection),
+  inspect: inspectFile,
+};

@@ -1,0 +1,215 @@
+/**
+ * NetCDF-3 (classic CDF-1 and 64-bit offset CDF-2). netcdfjs parses the header only; values are
+ * read with positional reads straight into typed arrays (big-endian swapped in place), which is
+ * about 3x faster than netcdfjs's own reader and never loads the whole file.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { NetCDFReader } from 'netcdfjs';
+import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
+import { TYPE_BYTES, type AttrValue, type NcArray, type NcBackend, type NcType, type NcVariable } from './backend.js';
+
+const NC3_TYPES: Record<string, NcType> = { byte: 'int8', char: 'char', short: 'int16', int: 'int32', float: 'float32', double: 'float64' };
+
+/** Largest header we try to parse (headers of real files are a few KB to a few MB). */
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+
+interface Layout {
+  offset: number;
+  record: boolean;
+}
+
+export class NetCDF3Backend implements NcBackend {
+  readonly format = 'netcdf3' as const;
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+    private readonly size: number,
+    readonly dims: Record<string, number>,
+    readonly variables: NcVariable[],
+    readonly globalAttrs: Record<string, AttrValue>,
+    private readonly layout: Map<string, Layout>,
+    private readonly recordStep: number,
+  ) {}
+
+  static async open(path: string): Promise<NetCDF3Backend> {
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const reader = await parseHeader(path, fh, size);
+      const recDim = reader.recordDimension;
+      const dimNames = reader.dimensions.map((d) => d.name);
+      const dims: Record<string, number> = {};
+      reader.dimensions.forEach((d, i) => (dims[d.name] = i === recDim.id ? recDim.length : d.size));
+      const layout = new Map<string, Layout>();
+      const variables: NcVariable[] = reader.variables.map((v) => {
+        const type = NC3_TYPES[v.type];
+        if (!type) throw new DecodeError('CORRUPT', path, `variable ${v.name}: unknown type ${v.type}`);
+        const names = v.dimensions.map((id) => {
+          const n = dimNames[id];
+          if (n === undefined) throw new DecodeError('CORRUPT', path, `variable ${v.name}: dimension id ${id} does not exist`);
+          return n;
+        });
+        layout.set(v.name, { offset: v.offset, record: v.record });
+        const list = v.attributes as Array<{ name: string; type: string; value: unknown }>;
+        const attrTypes = Object.fromEntries(list.map((a) => [a.name, NC3_TYPES[a.type] ?? 'char'])) as Record<string, NcType>;
+        return { name: v.name, dims: names, shape: names.map((n) => dims[n]!), type, attrs: attrs(list), attrTypes };
+      });
+      const globalAttrs = attrs(reader.globalAttributes as Array<{ name: string; value: unknown }>);
+      return new NetCDF3Backend(path, fh, size, dims, variables, globalAttrs, layout, recDim.recordStep ?? 0);
+    } catch (e) {
+      await fh.close();
+      if (e instanceof DecodeError) throw e;
+      throw new DecodeError('CORRUPT', path, `NetCDF-3 header: ${(e as Error).message}`);
+    }
+  }
+
+  async read(name: string, start: number[], count: number[]): Promise<NcArray> {
+    const v = this.variables.find((x) => x.name === name);
+    const lay = this.layout.get(name);
+    if (!v || !lay) throw new DecodeError('BAD_SELECTION', this.path, `no variable ${name}`);
+    if (v.type === 'char' || v.type === 'string') throw new DecodeError('UNSUPPORTED', this.path, `variable ${name}: character data is not numeric`);
+    checkWindow(this.path, v, start, count);
+    const total = count.reduce((a, b) => a * b, 1);
+    if (total > MAX_VALUES_PER_READ) throw new DecodeError('LIMIT', this.path, `variable ${name}: window of ${total} values is too large`);
+    const bytes = TYPE_BYTES[v.type];
+    const out = new Uint8Array(total * bytes);
+    if (total === 0) return view(v.type, out);
+    const shape = v.shape;
+    // Records: the first dimension of a record variable indexes records, each recordStep apart.
+    const inner = lay.record ? shape.slice(1) : shape;
+    const innerStart = lay.record ? start.slice(1) : start;
+    const innerCount = lay.record ? count.slice(1) : count;
+    const strides = cStrides(inner);
+    const recs = lay.record ? count[0]! : 1;
+    // Rows: all but the last dimension; each row is a contiguous run of the last dimension.
+    const last = inner.length - 1;
+    const runLen = last >= 0 ? innerCount[last]! : 1;
+    const rowCounts = innerCount.slice(0, Math.max(0, last));
+    const nRows = rowCounts.reduce((a, b) => a * b, 1);
+    // Contiguous runs (full rows, consecutive records) are merged into one positional read.
+    let pos = 0;
+    let pendingOff = -1;
+    let pendingLen = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingLen === 0) return;
+      if (pendingOff + pendingLen > this.size) {
+        throw new DecodeError('TRUNCATED', this.path, `variable ${name}: data at byte ${pendingOff} runs past the end of the file (${this.size} bytes)`);
+      }
+      const { bytesRead } = await this.fh.read(out, pos, pendingLen, pendingOff);
+      if (bytesRead !== pendingLen) throw new DecodeError('TRUNCATED', this.path, `variable ${name}: short read at byte ${pendingOff}`);
+      pos += pendingLen;
+      pendingLen = 0;
+    };
+    const idx = new Array<number>(rowCounts.length).fill(0);
+    for (let r = 0; r < recs; r++) {
+      const base = lay.offset + (lay.record ? (start[0]! + r) * this.recordStep : 0);
+      idx.fill(0);
+      for (let row = 0; row < nRows; row++) {
+        let elem = last >= 0 ? innerStart[last]! : 0;
+        for (let d = 0; d < idx.length; d++) elem += (innerStart[d]! + idx[d]!) * strides[d]!;
+        const off = base + elem * bytes;
+        const len = runLen * bytes;
+        if (pendingLen > 0 && off === pendingOff + pendingLen && pendingLen + len <= 1 << 30) pendingLen += len;
+        else {
+          await flush();
+          pendingOff = off;
+          pendingLen = len;
+        }
+        for (let d = idx.length - 1; d >= 0; d--) {
+          if (++idx[d]! < rowCounts[d]!) break;
+          idx[d] = 0;
+        }
+      }
+    }
+    await flush();
+    swapToLittleEndian(out, bytes);
+    return view(v.type, out);
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+async function parseHeader(path: string, fh: FileHandle, size: number): Promise<NetCDFReader> {
+  // The header length is not stored up front: parse a prefix and grow it until it fits.
+  let len = Math.min(size, 64 * 1024);
+  for (;;) {
+    const buf = new Uint8Array(len);
+    await fh.read(buf, 0, len, 0);
+    try {
+      return new NetCDFReader(buf);
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      const outOfRange = /out of bounds|offset|range|beyond/i.test(msg) || e instanceof RangeError;
+      if (len >= size || len >= MAX_HEADER_BYTES || !outOfRange) {
+        throw new DecodeError(len >= size && outOfRange ? 'TRUNCATED' : 'CORRUPT', path, `NetCDF-3 header: ${msg}`);
+      }
+      len = Math.min(size, len * 4);
+    }
+  }
+}
+
+function attrs(list: Array<{ name: string; value: unknown }>): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  for (const a of list) {
+    const v = a.value;
+    out[a.name] = typeof v === 'string' || typeof v === 'number' ? v : Array.isArray(v) ? (v as number[]) : String(v);
+  }
+  return out;
+}
+
+function checkWindow(path: string, v: NcVariable, start: number[], count: number[]): void {
+  if (start.length !== v.shape.length || count.length !== v.shape.length) {
+    throw new DecodeError('BAD_SELECTION', path, `variable ${v.name}: window has ${start.length} dims, variable has ${v.shape.length}`);
+  }
+  for (let i = 0; i < start.length; i++) {
+    if (start[i]! < 0 || count[i]! < 0 || start[i]! + count[i]! > v.shape[i]!) {
+      throw new DecodeError('BAD_SELECTION', path, `variable ${v.name}: window [${start[i]}, +${count[i]}) outside dimension ${v.dims[i]} of size ${v.shape[i]}`);
+    }
+  }
+}
+
+function cStrides(shape: number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
+  return s;
+}
+
+function swapToLittleEndian(buf: Uint8Array, bytes: number): void {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (bytes === 2) b.swap16();
+  else if (bytes === 4) b.swap32();
+  else if (bytes === 8) b.swap64();
+}
+
+function view(type: NcType, buf: Uint8Array): NcArray {
+  const { buffer, byteOffset, byteLength } = buf;
+  switch (type) {
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, byteLength);
+    case 'uint8':
+    case 'char':
+      return new Uint8Array(buffer, byteOffset, byteLength);
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, byteLength / 2);
+    case 'uint16':
+      return new Uint16Array(buffer, byteOffset, byteLength / 2);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, byteLength / 4);
+    case 'uint32':
+      return new Uint32Array(buffer, byteOffset, byteLength / 4);
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, byteLength / 4);
+    case 'int64':
+      return new BigInt64Array(buffer, byteOffset, byteLength / 8);
+    case 'uint64':
+      return new BigUint64Array(buffer, byteOffset, byteLength / 8);
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, byteLength / 8);
+    case 'string':
+      throw new Error('string variables have no numeric view');
+  }
+}
+
+export { view as typedView, cStrides };
