@@ -1,0 +1,36 @@
+package eu.wekeo.spark;
+
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.connector.read.PartitionReaderFactory;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+/** Creates columnar readers on executors; rows are never materialised by the source. */
+public final class WekeoPartitionReaderFactory implements PartitionReaderFactory {
+  private static final long serialVersionUID = 1L;
+
+  private final String endpoint;
+  private final StructType schema;
+
+  WekeoPartitionReaderFactory(String endpoint, StructType schema) {
+    this.endpoint = endpoint;
+    this.schema = schema;
+  }
+
+  @Override
+  public boolean supportColumnarReads(InputPartition partition) {
+    return true;
+  }
+
+  @Override
+  public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
+    return new WekeoColumnarReader((WekeoInputPartition) partition, endpoint, schema);
+  }
+
+  @Override
+  public PartitionReader<InternalRow> createReader(InputPartition partition) {
+    throw new UnsupportedOperationException("the wekeo source reads columnar batches only");
+  }
+}
