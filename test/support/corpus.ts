@@ -10,6 +10,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
  * absent: a user's clone has only the small copies in samples/ and test/fixtures/.
  */
 export function corpusDir(): string | null {
+  // WEKEO_NO_CORPUS=1 simulates a user's clone (no ../shared) to check the fixture-only path.
+  if (process.env.WEKEO_NO_CORPUS === '1') return null;
   const candidates = [process.env.WEKEO_CORPUS, join(repoRoot, '..', 'shared', 'corpus')];
   for (const c of candidates) if (c && existsSync(join(c, 'MANIFEST.json'))) return c;
   return null;
