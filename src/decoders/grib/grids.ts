@@ -1,0 +1,206 @@
+/**
+ * Grid geometry: latitude/longitude of every point, in row-major (y, x) order, and the map from
+ * that order to the message's scanning order (column-major and boustrophedon scans). Projected
+ * grids (Mercator, polar stereographic, Lambert) go through proj4 with the message's figure of
+ * the earth, from the first grid point and the increments, as ecCodes' geo-iterators do.
+ */
+import proj4 from 'proj4';
+import type { Earth, GridDef } from './model.js';
+
+export interface Geometry {
+  ny: number;
+  nx: number;
+  /** Row-major latitude/longitude of each point. */
+  lat: Float64Array;
+  lon: Float64Array;
+  /** Row-major index → index in the message's value order; null when they coincide. */
+  order: Int32Array | null;
+  kind: 'regular' | 'projected' | 'gaussian' | 'reduced';
+  crs: string;
+}
+
+const cache = new Map<string, Geometry>();
+const CACHE_ENTRIES = 16;
+
+export function geometry(g: GridDef): Geometry {
+  const key = JSON.stringify(g);
+  let geo = cache.get(key);
+  if (!geo) {
+    geo = compute(g);
+    cache.set(key, geo);
+    while (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  }
+  return geo;
+}
+
+function compute(g: GridDef): Geometry {
+  switch (g.kind) {
+    case 'regular_ll':
+    case 'rotated_ll': {
+      const lats = axis(g.lat1, g.lat2, g.nj, g.dj, (g.scan & 0x40) !== 0);
+      const lons = axis(g.lon1, g.lon2, g.ni, g.di, (g.scan & 0x80) === 0);
+      const geo = rectangular(g.nj, g.ni, g.scan, (j, i) => [lats[j]!, lons[i]!]);
+      if (g.kind === 'rotated_ll') unrotate(geo.lat, geo.lon, g.spLat, g.spLon, g.angle);
+      return { ...geo, kind: g.kind === 'regular_ll' ? 'regular' : 'projected', crs: g.kind === 'regular_ll' ? 'EPSG:4326' : `rotated pole lat ${g.spLat} lon ${g.spLon}` };
+    }
+    case 'regular_gg': {
+      const all = gaussianLatitudes(g.n);
+      const j0 = nearest(all, g.lat1);
+      const lats = Array.from({ length: g.nj }, (_, j) => all[(g.scan & 0x40) !== 0 ? j0 - j : j0 + j] ?? NaN);
+      const lons = axis(g.lon1, g.lon2, g.ni, g.di, (g.scan & 0x80) === 0);
+      return { ...rectangular(g.nj, g.ni, g.scan, (j, i) => [lats[j]!, lons[i]!]), kind: 'gaussian', crs: 'EPSG:4326' };
+    }
+    case 'reduced_gg': {
+      const all = gaussianLatitudes(g.n);
+      const j0 = nearest(all, g.lat1);
+      const total = g.pl.reduce((a, b) => a + b, 0);
+      const lat = new Float64Array(total);
+      const lon = new Float64Array(total);
+      const maxPl = Math.max(...g.pl);
+      const span = normalizeSpan(g.lon2 - g.lon1);
+      const global = Math.abs(span + 360 / maxPl - 360) < 1e-3 || Math.abs(span - 360) < 1e-6;
+      let k = 0;
+      g.pl.forEach((n, j) => {
+        const la = all[(g.scan & 0x40) !== 0 ? j0 - j : j0 + j] ?? NaN;
+        const step = global ? 360 / n : n > 1 ? span / (n - 1) : 0;
+        for (let i = 0; i < n; i++, k++) {
+          lat[k] = la;
+          lon[k] = g.lon1 + i * step;
+        }
+      });
+      return { ny: 1, nx: total, lat, lon, order: null, kind: 'reduced', crs: 'EPSG:4326' };
+    }
+    case 'mercator':
+      return projected(g, `+proj=merc +lat_ts=${g.latD} +lon_0=0 ${earthParams(g.earth)} +units=m +no_defs`);
+    case 'polar_stereographic':
+      return projected(g, `+proj=stere +lat_0=${g.southPole ? -90 : 90} +lat_ts=${g.latD} +lon_0=${g.lonV} ${earthParams(g.earth)} +units=m +no_defs`);
+    case 'lambert':
+      return projected(g, `+proj=lcc +lat_1=${g.latin1} +lat_2=${g.latin2} +lat_0=${g.latD} +lon_0=${g.lonV} ${earthParams(g.earth)} +units=m +no_defs`);
+  }
+}
+
+function normalizeSpan(d: number): number {
+  return d < 0 ? d + 360 : d;
+}
+
+/**
+ * Coordinates along one axis. Increments in the header are rounded (to 1e-3 or 1e-6 degrees), so
+ * when first and last points are given and agree with the increment, the exact spacing between
+ * them is used instead, as the reference decoder does.
+ */
+function axis(first: number, last: number, n: number, inc: number, positive: boolean): number[] {
+  let step = positive ? inc : -inc;
+  if (n > 1) {
+    let span = last - first;
+    if (positive && span < 0 && Math.abs(span + 360 - inc * (n - 1)) < Math.max(inc, 1e-3)) span += 360;
+    if (!positive && span > 0 && Math.abs(360 - span - inc * (n - 1)) < Math.max(inc, 1e-3)) span -= 360;
+    const exact = span / (n - 1);
+    if (!(inc > 0) || Math.abs(Math.abs(exact) - inc) < Math.max(1e-3 * inc, 1e-6) + 1e-3) step = exact;
+  }
+  return Array.from({ length: n }, (_, k) => first + k * step);
+}
+
+/**
+ * Row-major lat/lon for an nj × ni grid plus the permutation to the message's scanning order:
+ * bit 0x20 (j consecutive) stores columns; bit 0x10 reverses every other row (or column).
+ */
+function rectangular(nj: number, ni: number, scan: number, at: (j: number, i: number) => [number, number]): Omit<Geometry, 'kind' | 'crs'> {
+  const n = nj * ni;
+  const lat = new Float64Array(n);
+  const lon = new Float64Array(n);
+  for (let j = 0, k = 0; j < nj; j++) {
+    for (let i = 0; i < ni; i++, k++) {
+      const [a, b] = at(j, i);
+      lat[k] = a;
+      lon[k] = b;
+    }
+  }
+  const colMajor = (scan & 0x20) !== 0;
+  const alternate = (scan & 0x10) !== 0;
+  if (!colMajor && !alternate) return { ny: nj, nx: ni, lat, lon, order: null };
+  const order = new Int32Array(n);
+  for (let j = 0, k = 0; j < nj; j++) {
+    for (let i = 0; i < ni; i++, k++) {
+      if (colMajor) order[k] = i * nj + (alternate && i % 2 === 1 ? nj - 1 - j : j);
+      else order[k] = j * ni + (alternate && j % 2 === 1 ? ni - 1 - i : i);
+    }
+  }
+  return { ny: nj, nx: ni, lat, lon, order };
+}
+
+function earthParams(e: Earth): string {
+  return e.a === e.b ? `+R=${e.a}` : `+a=${e.a} +b=${e.b}`;
+}
+
+function projected(g: Extract<GridDef, { earth: Earth }>, def: string): Geometry {
+  const p = proj4('EPSG:4326', def);
+  const [x0, y0] = p.forward([g.lon1, g.lat1]) as [number, number];
+  const dx = (g.scan & 0x80) !== 0 ? -g.dx : g.dx;
+  const dy = (g.scan & 0x40) !== 0 ? g.dy : -g.dy;
+  const east360 = g.lon1 > 180;
+  const geo = rectangular(g.nj, g.ni, g.scan, (j, i) => {
+    const [lo, la] = p.inverse([x0 + i * dx, y0 + j * dy]) as [number, number];
+    return [la, east360 && lo < 0 ? lo + 360 : lo];
+  });
+  return { ...geo, kind: 'projected', crs: def };
+}
+
+/** Rotated-pole grids: rotated lat/lon (degrees, in place) back to geographic coordinates. */
+export function unrotate(lat: Float64Array, lon: Float64Array, spLat: number, spLon: number, angle: number): void {
+  const rad = Math.PI / 180;
+  const theta = -(90 + spLat) * rad;
+  const ct = Math.cos(theta);
+  const st = Math.sin(theta);
+  for (let k = 0; k < lat.length; k++) {
+    const la = lat[k]! * rad;
+    const lo = (lon[k]! + angle) * rad;
+    const x = Math.cos(la) * Math.cos(lo);
+    const y = Math.cos(la) * Math.sin(lo);
+    const z = Math.sin(la);
+    const x2 = ct * x + st * z;
+    const z2 = -st * x + ct * z;
+    lat[k] = Math.asin(Math.max(-1, Math.min(1, z2))) / rad;
+    let out = Math.atan2(y, x2) / rad + spLon;
+    if (out > 180) out -= 360;
+    if (out <= -180) out += 360;
+    lon[k] = out;
+  }
+}
+
+const gaussCache = new Map<number, Float64Array>();
+
+/** The 2N Gaussian latitudes (north to south): zeros of the Legendre polynomial P_2N. */
+export function gaussianLatitudes(n: number): Float64Array {
+  let out = gaussCache.get(n);
+  if (out) return out;
+  const nlat = 2 * n;
+  out = new Float64Array(nlat);
+  for (let i = 0; i < n; i++) {
+    // Newton iteration from the standard first guess.
+    let z = Math.cos((Math.PI * (i + 0.75)) / (nlat + 0.5));
+    for (let iter = 0; iter < 100; iter++) {
+      let p1 = 1;
+      let p2 = 0;
+      for (let k = 1; k <= nlat; k++) {
+        const p3 = p2;
+        p2 = p1;
+        p1 = ((2 * k - 1) * z * p2 - (k - 1) * p3) / k;
+      }
+      const pp = (nlat * (z * p1 - p2)) / (z * z - 1);
+      const dz = p1 / pp;
+      z -= dz;
+      if (Math.abs(dz) < 1e-15) break;
+    }
+    const lat = (Math.asin(z) * 180) / Math.PI;
+    out[i] = lat;
+    out[nlat - 1 - i] = -lat;
+  }
+  gaussCache.set(n, out);
+  return out;
+}
+
+function nearest(arr: Float64Array, v: number): number {
+  let best = 0;
+  for (let i = 1; i < arr.length; i++) if (Math.abs(arr[i]! - v) < Math.abs(arr[best]! - v)) best = i;
+  return best;
+}

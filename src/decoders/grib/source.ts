@@ -1,0 +1,51 @@
+/**
+ * Positional reads of a file with a read-ahead window, so walking thousands of small GRIB
+ * section headers costs a few large reads instead of one syscall per header.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { DecodeError } from '../errors.js';
+
+const WINDOW = 1 << 20;
+
+export class FileSource {
+  private winStart = 0;
+  private win = new Uint8Array(0);
+
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
+
+  static async open(path: string): Promise<FileSource> {
+    const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+      throw new DecodeError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT', path, `cannot open (${e.code ?? e.message})`);
+    });
+    const size = (await fh.stat()).size;
+    return new FileSource(path, fh, size);
+  }
+
+  /** Bytes [offset, offset+length), clipped at the end of the file (check the length you get). */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(this.size, offset + length);
+    if (offset >= this.winStart && end <= this.winStart + this.win.length) {
+      return this.win.subarray(offset - this.winStart, end - this.winStart);
+    }
+    if (end - offset > WINDOW / 2) {
+      // Large reads (data sections) bypass the window.
+      const buf = new Uint8Array(Math.max(0, end - offset));
+      await this.fh.read(buf, 0, buf.length, offset);
+      return buf;
+    }
+    const len = Math.min(WINDOW, this.size - offset);
+    const buf = new Uint8Array(Math.max(0, len));
+    const { bytesRead } = await this.fh.read(buf, 0, buf.length, offset);
+    this.win = buf.subarray(0, bytesRead);
+    this.winStart = offset;
+    return this.win.subarray(0, Math.max(0, end - offset));
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
