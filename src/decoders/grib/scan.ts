@@ -3,7 +3,7 @@
  * messages is skipped), walks its sections reading only headers, and describes each field
  * (multi-field GRIB2 messages repeat sections 2-7). No data section is read here.
  */
-import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
+import { DecodeError } from '../errors.js';
 import { f32, ibm32, isMissing, s16, s24, s32, s8, u16, u24, u32, u64 } from './bits.js';
 import type { Earth, GribField, GridDef, Packing } from './model.js';
 import type { FileSource } from './source.js';
@@ -323,6 +323,7 @@ async function parseGrib2(src: FileSource, msg: number, start: number, length: n
   let product: ReturnType<typeof parseProduct2> | undefined;
   let packing: ReturnType<typeof parsePacking2> | undefined;
   let bitmapOffset = -1;
+  let bitmapBytes = 0;
   let fieldInMsg = 0;
   while (pos < end) {
     const h = await src.read(pos, 5);
@@ -347,13 +348,16 @@ async function parseGrib2(src: FileSource, msg: number, start: number, length: n
       }
     } else if (num === 6) {
       const ind = (await src.read(pos + 5, 1))[0];
-      if (ind === 0) bitmapOffset = pos + 6;
+      if (ind === 0) {
+        bitmapOffset = pos + 6;
+        bitmapBytes = len - 6;
+      }
       else if (ind === 255) bitmapOffset = -1;
       else if (ind !== 254) fail(src, msg, name, `predefined bitmap ${ind} is not supported`, 'UNSUPPORTED');
       // 254: use the previous bitmap of this message (bitmapOffset unchanged).
     } else if (num === 7) {
       if (!sec1 || !grid || !product || !packing) fail(src, msg, name, 'data section before sections 1, 3, 4 and 5');
-      if (grid.points > MAX_VALUES_PER_READ) fail(src, msg, 'section 3', `absurd number of data points ${grid.points}`, 'LIMIT');
+      checkConsistency(src, msg, grid.grid, grid.points, packing.packing, packing.count, bitmapOffset >= 0 ? bitmapBytes : -1, len - 5);
       const p = product.product;
       const refUs = refTimeUs(sec1, 12);
       const info = parameterInfo({ edition: 2, discipline, category: p.category, number: p.number, centre: u16(sec1, 5), constituent: p.constituent, levelCode: p.levelCode, level: p.level });
@@ -391,6 +395,35 @@ async function parseGrib2(src: FileSource, msg: number, start: number, length: n
   }
   if (out.length === 0) fail(src, msg, 'section 7', 'message has no data section');
   return out;
+}
+
+/** Largest grid accepted: 67 M points (a 0.03° global grid); beyond that a header is corrupt. */
+export const MAX_GRID_POINTS = 1 << 26;
+
+/**
+ * Cross-checks header facts before anything is allocated from them, so a corrupt header gives a
+ * clear error instead of a huge allocation or a read past the data.
+ */
+function checkConsistency(src: FileSource, msg: number, grid: GribField['grid'], points: number, packing: GribField['packing'], count: number, bitmapBytes: number, dataBytes: number): void {
+  if (points > MAX_GRID_POINTS) fail(src, msg, 'section 3', `absurd number of data points ${points} (limit ${MAX_GRID_POINTS})`, 'LIMIT');
+  if ('ni' in grid && 'nj' in grid && grid.ni * grid.nj !== points) {
+    fail(src, msg, 'section 3', `Ni × Nj = ${grid.ni} × ${grid.nj} does not match numberOfDataPoints ${points}`);
+  }
+  if (grid.kind === 'reduced_gg' && grid.pl.reduce((a, b) => a + b, 0) !== points) {
+    fail(src, msg, 'section 3', `sum of points per row does not match numberOfDataPoints ${points}`);
+  }
+  if (bitmapBytes >= 0) {
+    if (bitmapBytes * 8 < points) fail(src, msg, 'section 6', `bitmap of ${bitmapBytes} bytes cannot cover ${points} points`);
+    if (count > points) fail(src, msg, 'section 5', `${count} packed values for ${points} points`);
+  } else if (count !== points && packing.kind !== 'unsupported') {
+    fail(src, msg, 'section 5', `${count} packed values but ${points} points and no bitmap`);
+  }
+  if ((packing.kind === 'simple' || packing.kind === 'grib1_simple') && packing.bits > 0) {
+    if (packing.bits > 32) fail(src, msg, 'section 5', `${packing.bits} bits per value`);
+    if (Math.ceil((packing.bits * count) / 8) > dataBytes) fail(src, msg, 'section 7', `${dataBytes} bytes cannot hold ${count} values of ${packing.bits} bits`, 'TRUNCATED');
+  }
+  if (packing.kind === 'ieee' && (count * packing.precision) / 8 > dataBytes) fail(src, msg, 'section 7', `${dataBytes} bytes cannot hold ${count} IEEE values`, 'TRUNCATED');
+  if (packing.kind === 'complex' && packing.ng > count + 1) fail(src, msg, 'section 5', `${packing.ng} groups for ${count} values`);
 }
 
 // ---------------------------------------------------------------- GRIB1
@@ -498,12 +531,19 @@ async function parseGrib1(src: FileSource, msg: number, start: number, length: n
   if (bdsLen < 11 || pos + bdsLen > length - 4) fail(src, msg, 'section 4 (BDS)', `bad length ${bdsLen}`);
   const bflags = bds[3]!;
   const { grid, points } = parseGrid1(gds);
-  if (points > MAX_VALUES_PER_READ) fail(src, msg, 'section 2 (GDS)', `absurd number of points ${points}`, 'LIMIT');
+  if (points > MAX_GRID_POINTS) fail(src, msg, 'section 2 (GDS)', `absurd number of points ${points}`, 'LIMIT');
   let packing: GribField['packing'];
   if (bflags & 0x80) packing = { kind: 'unsupported', template: 50, what: 'spherical harmonics packing (GRIB1)' };
   else if (bflags & 0x40) packing = { kind: 'unsupported', template: 1, what: 'GRIB1 second-order (complex) packing' };
   else packing = { kind: 'grib1_simple', r: ibm32(bds, 6), e: s16(bds, 4), d: s16(pds, 26), bits: bds[10]!, unusedBits: bflags & 0x0f };
 
+  if (bitmapOffset >= 0) {
+    const bmsLen = u24(await src.read(bitmapOffset - 6, 3), 0);
+    if ((bmsLen - 6) * 8 < points) fail(src, msg, 'section 3 (BMS)', `bitmap of ${bmsLen - 6} bytes cannot cover ${points} points`);
+  } else if (packing.kind === 'grib1_simple' && packing.bits > 0 && (bdsLen - 11) * 8 - packing.unusedBits < packing.bits * points) {
+    fail(src, msg, 'section 4 (BDS)', `${bdsLen - 11} bytes cannot hold ${points} values of ${packing.bits} bits`, 'TRUNCATED');
+  }
+  if (packing.kind === 'grib1_simple' && packing.bits > 32) fail(src, msg, 'section 4 (BDS)', `${packing.bits} bits per value`);
   const century = pds[24]!;
   const year = (century - 1) * 100 + pds[12]!;
   const refUs = Date.UTC(year, pds[13]! - 1, pds[14]!, pds[15]!, pds[16]!) * 1000;
@@ -519,7 +559,7 @@ async function parseGrib1(src: FileSource, msg: number, start: number, length: n
   const level = twoOctet ? pds[10]! : u16(pds, 10);
   // ECMWF local definition (octet 41 onwards) carries the ensemble member.
   let member: number | null = null;
-  if (pds[4] === 98 && pdsLen >= 50 && (pds[40] === 1 || pds[40] === 15 || pds[40] === 30)) member = pds[49]!;
+  if (pds[4] === 98 && pdsLen >= 50 && [1, 15, 26, 30, 36].includes(pds[40]!)) member = pds[49]!;
   const centre = pds[4]!;
   const info = parameterInfo({ edition: 1, table2Version: pds[3]!, number: pds[8]!, centre, levelCode, level });
   return {
