@@ -377,7 +377,7 @@ async function parseGrib2(src: FileSource, msg: number, start: number, length: n
         validUs: p.endUs ?? refUs + Math.round(p.stepHours * 3.6e9),
         levelType: levelTypeName(2, p.levelCode, p.secondLevelCode),
         levelCode: p.levelCode,
-        level: p.levelCode === 100 || p.levelCode === 108 ? p.level / 100 : p.level,
+        level: p.levelCode === 100 ? p.level / 100 : p.level,
         member: p.member,
         productTemplate: product.template,
         grid: grid.grid,

@@ -23,7 +23,7 @@ interface ParamQuery {
 
 const g2 = grib2Params as unknown as Record<string, Entry>;
 const g1 = grib1Params as unknown as Record<string, Entry>;
-const levels = levelTypes as unknown as { grib1: Record<string, string>; grib2: Record<string, string>; grib2Layers: Record<string, string> };
+const levels = levelTypes as unknown as { grib1: Record<string, string>; grib2: Record<string, string>; grib2Layers: Record<string, string>; grib2Pairs: Record<string, string> };
 
 /**
  * Keys tried from most to least specific: with constituent type (CAMS), with level type and
@@ -54,6 +54,8 @@ export function parameterInfo(q: ParamQuery): { shortName: string; name: string;
 
 export function levelTypeName(edition: 1 | 2, code: number, secondCode: number): string {
   if (edition === 1) return levels.grib1[String(code)] ?? `levelType${code}`;
+  const pair = levels.grib2Pairs[`${code}-${secondCode}`];
+  if (pair) return pair;
   if (secondCode === code && secondCode !== 255) {
     const layer = levels.grib2Layers[String(code)];
     if (layer) return layer;
