@@ -117,10 +117,16 @@ export function aecDecode(input: Uint8Array, params: AecParams, count: number): 
     const half = Math.floor(d / 2) + (d & 1);
     let x: number;
     if (signed) {
-      if (last < 0) x = half <= xmax + last + 1 ? last + (d & 1 ? -(d + 1) / 2 : d / 2) : d - xmax - 1;
-      else x = half <= xmax - last ? last + (d & 1 ? -(d + 1) / 2 : d / 2) : xmax - d;
+      // Signed samples are predicted in offset-binary form (sign bit flipped), the same mapping
+      // as unsigned data, then flipped back to two's complement.
+      const u = last + med;
+      const upperS = u >= med;
+      const thetaS = upperS ? full - 1 - u : u;
+      const xu = half <= thetaS ? u + (d & 1 ? -(d + 1) / 2 : d / 2) : upperS ? full - 1 - d : d;
+      x = xu - med;
       last = x;
-      emitRaw(x < 0 ? x + full : x);
+      // Out-of-range reconstructions (only from out-of-range encoder input) wrap to n bits.
+      emitRaw(((x % full) + full) % full);
       return;
     }
     const upper = last >= med;
