@@ -196,6 +196,7 @@ function parseGrid2(sec: Uint8Array): { grid: GribField['grid']; points: number 
         scan: sec[71]!,
       };
       if (ni === 0xffffffff || listOctets > 0) {
+        if (listOctets === 0 || 72 + nj * listOctets > sec.length) throw new RangeError(`list of points per row (${nj} rows of ${listOctets} octets) does not fit in section 3 (${sec.length} octets)`);
         const pl: number[] = [];
         for (let j = 0; j < nj; j++) pl.push(listOctets === 2 ? u16(sec, 72 + 2 * j) : listOctets === 4 ? u32(sec, 72 + 4 * j) : sec[72 + j]!);
         return { grid: { kind: 'reduced_gg', nj, ...base, pl }, points };
@@ -399,6 +400,8 @@ async function parseGrib2(src: FileSource, msg: number, start: number, length: n
 
 /** Largest grid accepted: 67 M points (a 0.03° global grid); beyond that a header is corrupt. */
 export const MAX_GRID_POINTS = 1 << 26;
+/** Finest Gaussian grid accepted (N8000 is beyond any operational model). */
+export const MAX_GAUSSIAN_N = 8000;
 
 /**
  * Cross-checks header facts before anything is allocated from them, so a corrupt header gives a
@@ -408,6 +411,9 @@ function checkConsistency(src: FileSource, msg: number, grid: GribField['grid'],
   if (points > MAX_GRID_POINTS) fail(src, msg, 'section 3', `absurd number of data points ${points} (limit ${MAX_GRID_POINTS})`, 'LIMIT');
   if ('ni' in grid && 'nj' in grid && grid.ni * grid.nj !== points) {
     fail(src, msg, 'section 3', `Ni × Nj = ${grid.ni} × ${grid.nj} does not match numberOfDataPoints ${points}`);
+  }
+  if ((grid.kind === 'reduced_gg' || grid.kind === 'regular_gg') && !(grid.n >= 1 && grid.n <= MAX_GAUSSIAN_N && grid.nj <= 2 * grid.n)) {
+    fail(src, msg, 'section 3', `Gaussian grid with N = ${grid.n} parallels between pole and equator and ${grid.nj} rows`);
   }
   if (grid.kind === 'reduced_gg' && grid.pl.reduce((a, b) => a + b, 0) !== points) {
     fail(src, msg, 'section 3', `sum of points per row does not match numberOfDataPoints ${points}`);
@@ -457,6 +463,7 @@ function parseGrid1(gds: Uint8Array): { grid: GribField['grid']; points: number 
           // Reduced Gaussian: the list of points per row follows the vertical coordinates.
           // Octet `pvl` (1-based) starts the vertical coordinates (4 octets each), then the list.
           const plStart = pvl === 255 || pvl === 0 ? 32 : pvl - 1 + nv * 4;
+          if (plStart + 2 * nj > gds.length) throw new RangeError(`list of points per row (${nj} rows) does not fit in the GDS (${gds.length} octets)`);
           const pl: number[] = [];
           for (let j = 0; j < nj; j++) pl.push(u16(gds, plStart + 2 * j));
           return { grid: { kind: 'reduced_gg', nj, lat1, lon1, lat2, lon2, n: u16(gds, 25), pl, scan }, points: pl.reduce((a, b) => a + b, 0) };
@@ -530,8 +537,17 @@ async function parseGrib1(src: FileSource, msg: number, start: number, length: n
   const bdsLen = u24(bds, 0);
   if (bdsLen < 11 || pos + bdsLen > length - 4) fail(src, msg, 'section 4 (BDS)', `bad length ${bdsLen}`);
   const bflags = bds[3]!;
-  const { grid, points } = parseGrid1(gds);
+  let parsed: ReturnType<typeof parseGrid1>;
+  try {
+    parsed = parseGrid1(gds);
+  } catch (e) {
+    fail(src, msg, 'section 2 (GDS)', `malformed grid description: ${(e as Error).message}`);
+  }
+  const { grid, points } = parsed;
   if (points > MAX_GRID_POINTS) fail(src, msg, 'section 2 (GDS)', `absurd number of points ${points}`, 'LIMIT');
+  if ((grid.kind === 'reduced_gg' || grid.kind === 'regular_gg') && !(grid.n >= 1 && grid.n <= MAX_GAUSSIAN_N && grid.nj <= 2 * grid.n)) {
+    fail(src, msg, 'section 2 (GDS)', `Gaussian grid with N = ${grid.n} and ${grid.nj} rows`);
+  }
   let packing: GribField['packing'];
   if (bflags & 0x80) packing = { kind: 'unsupported', template: 50, what: 'spherical harmonics packing (GRIB1)' };
   else if (bflags & 0x40) packing = { kind: 'unsupported', template: 1, what: 'GRIB1 second-order (complex) packing' };
