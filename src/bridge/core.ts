@@ -132,9 +132,12 @@ export function columnsFor(group: VariableGroup, variables: string[]): ColumnSpe
     const metadata: Record<string, string> = {};
     if (v.units) metadata.units = v.units;
     if (v.longName) metadata.long_name = v.longName;
+    metadata['wekeo.role'] = 'variable';
     return { name: v.name, type: v.type, nullable: true, metadata } satisfies ColumnSpec;
   });
-  return [...group.coordinates, ...vars];
+  // Clients (the Spark shim) tell coordinates from variables by this field metadata.
+  const coords = group.coordinates.map((c) => ({ ...c, metadata: { ...(c.metadata ?? {}), 'wekeo.role': 'coordinate' } }));
+  return [...coords, ...vars];
 }
 
 /**

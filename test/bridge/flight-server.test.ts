@@ -44,7 +44,7 @@ async function readAll(query: Record<string, unknown>): Promise<Table> {
 describe('Flight service over the embedded catalog', () => {
   it('lists every sample dataset with its schema', async () => {
     const infos = await client.listFlights();
-    expect(infos.map((i) => i.descriptor.path[0]).sort()).toEqual(['cmems-currents', 'era5-pressure-levels', 'ncep-air']);
+    expect(infos.map((i) => i.descriptor.path[0]).sort()).toEqual(['cams-chemistry', 'cmems-currents', 'era5-ensemble', 'era5-pressure-levels', 'ncep-air']);
     expect(infos.every((i) => i.schema && i.totalRecords > 0)).toBe(true);
   });
 
@@ -85,7 +85,7 @@ describe('Flight service over the embedded catalog', () => {
   });
 
   it('answers NOT_FOUND and INVALID_ARGUMENT with clear messages', async () => {
-    await expect(client.getFlightInfo(FlightClient.command({ dataset: 'nope' }))).rejects.toMatchObject({ code: 5, details: expect.stringMatching(/unknown dataset "nope"; available: cmems-currents/) });
+    await expect(client.getFlightInfo(FlightClient.command({ dataset: 'nope' }))).rejects.toMatchObject({ code: 5, details: expect.stringMatching(/unknown dataset "nope"; available: cams-chemistry, cmems-currents/) });
     await expect(client.getFlightInfo(FlightClient.command({ dataset: 'cmems-currents', variables: ['sst'] }))).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/unknown variable\(s\) sst/) });
     const bad = client.doGet(Buffer.from('wkb1.e30.xx'));
     await expect(bad.next()).rejects.toMatchObject({ code: 3 });

@@ -16,6 +16,21 @@ def oracle(name):
     return json.loads((FIXTURES / f"{name}.oracle.json").read_text())
 
 
+def grib_stats(name, short_name):
+    """ecCodes statistics of all fields of one parameter, combined (count = non-missing values)."""
+    fields = [f for f in json.loads((ROOT / "test" / "fixtures" / "grib" / f"{name}.oracle.json").read_text())["fields"] if f["shortName"] == short_name]
+    valid = [f["values"]["count"] - f["values"]["missing"] for f in fields]
+    total = sum(valid)
+    return {
+        "fields": len(fields),
+        "valid": total,
+        "missing": sum(f["values"]["missing"] for f in fields),
+        "min": min(f["values"]["min"] for f in fields),
+        "max": max(f["values"]["max"] for f in fields),
+        "mean": sum(f["values"]["mean"] * n for f, n in zip(fields, valid)) / total,
+    }
+
+
 def decoded(name, var):
     """The oracle's netCDF4-python mask-and-scale statistics of one variable."""
     for v in oracle(name)["variables"]:

@@ -12,7 +12,7 @@ import pyarrow.flight as fl
 import pyarrow.ipc as ipc
 import pytest
 
-from conftest import decoded
+from conftest import decoded, grib_stats
 
 CMEMS = "cmems_mod_glo_phy-cur_anfc_0.083deg_P1D-m_2024-01_1deg_5day.nc"
 
@@ -47,7 +47,7 @@ def client(bridge):
 
 def test_list_flights_names_every_sample_dataset(client):
     names = sorted(f.descriptor.path[0].decode() for f in client.list_flights())
-    assert names == ["cmems-currents", "era5-pressure-levels", "ncep-air"]
+    assert names == ["cams-chemistry", "cmems-currents", "era5-ensemble", "era5-pressure-levels", "ncep-air"]
 
 
 def test_cmems_every_endpoint_matches_oracle(client, bridge):
@@ -131,3 +131,34 @@ def test_http_arrow_stream_equals_flight(client, bridge):
         assert r.headers["content-type"] == "application/vnd.apache.arrow.stream"
         table = ipc.open_stream(r).read_all()
     assert table.equals(flight)
+
+
+def assert_grib_stats(table, column, oracle):
+    col = table.column(column)
+    assert len(col) - col.null_count == oracle["valid"]
+    assert col.null_count == oracle["missing"]
+    mm = pc.min_max(col).as_py()
+    # GRIB values travel as float32: compare at float32 precision.
+    assert mm["min"] == pytest.approx(oracle["min"], rel=1e-6)
+    assert mm["max"] == pytest.approx(oracle["max"], rel=1e-6)
+    assert pc.mean(col.cast(pa.float64())).as_py() == pytest.approx(oracle["mean"], rel=1e-6)
+
+
+def test_grib1_era5_ensemble_has_level_and_member_axes(client):
+    info = client.get_flight_info(cmd(dataset="era5-ensemble"))
+    table = read_all(client, info)
+    assert table.schema.names == ["time", "lat", "lon", "level", "number", "reference_time", "step", "z", "t"]
+    assert table.num_rows == 4 * 2 * 10 * 61 * 120
+    assert sorted(pc.unique(table.column("number")).to_pylist()) == list(range(10))
+    assert sorted(pc.unique(table.column("level")).to_pylist()) == [500.0, 850.0]
+    assert_grib_stats(table, "z", grib_stats("era5-levels-members.grib", "z"))
+    assert_grib_stats(table, "t", grib_stats("era5-levels-members.grib", "t"))
+    one = table.filter(pc.and_(pc.equal(table["number"], 3), pc.equal(table["level"], 850.0)))
+    assert one.num_rows == 4 * 61 * 120
+
+
+def test_grib2_ccsds_cams_matches_ecmwf_eccodes(client):
+    table = read_all(client, client.get_flight_info(cmd(dataset="cams-chemistry", variables=["co", "go3"])))
+    assert table.schema.names == ["time", "lat", "lon", "reference_time", "step", "co", "go3"]
+    for var in ["co", "go3"]:
+        assert_grib_stats(table, var, grib_stats("chem-cams.grib", var))

@@ -16,8 +16,14 @@ import org.apache.spark.sql.types.StructType;
  * returned to Spark, which re-checks them); the required columns choose the variables.
  */
 public final class WekeoScanBuilder implements ScanBuilder, SupportsPushDownFilters, SupportsPushDownRequiredColumns {
-  /** Columns the bridge always sends; everything else is a data variable. */
-  static final Set<String> COORDINATES = Set.of("time", "lat", "lon", "level", "x", "y");
+  /** Fallback for bridges that do not tag fields: the points-layout coordinate names. */
+  static final Set<String> COORDINATES = Set.of("time", "lat", "lon", "level", "x", "y", "number", "reference_time", "step");
+
+  /** The bridge tags each field with metadata wekeo.role = coordinate | variable. */
+  static boolean isVariable(StructField f) {
+    if (f.metadata().contains("wekeo.role")) return "variable".equals(f.metadata().getString("wekeo.role"));
+    return !COORDINATES.contains(f.name());
+  }
 
   private final WekeoOptions options;
   private final StructType fullSchema;
@@ -60,10 +66,10 @@ public final class WekeoScanBuilder implements ScanBuilder, SupportsPushDownFilt
    */
   private List<String> variablesFor(StructType req) {
     List<String> vars = new ArrayList<>();
-    for (StructField f : req.fields()) if (!COORDINATES.contains(f.name())) vars.add(f.name());
+    for (StructField f : req.fields()) if (isVariable(f)) vars.add(f.name());
     if (vars.isEmpty()) {
       for (StructField f : fullSchema.fields()) {
-        if (!COORDINATES.contains(f.name())) {
+        if (isVariable(f)) {
           vars.add(f.name());
           break;
         }

@@ -140,6 +140,30 @@ class WekeoSparkTest {
   }
 
   @Test
+  void grib1EnsembleReadsWithLevelAndMemberColumns() throws Exception {
+    JsonNode grib = new ObjectMapper().readTree(new File(REPO.toFile(), "test/fixtures/grib/era5-levels-members.grib.oracle.json"));
+    long valid = 0;
+    double min = Double.MAX_VALUE, max = -Double.MAX_VALUE, sum = 0;
+    for (JsonNode f : grib.get("fields")) {
+      if (!f.get("shortName").asText().equals("t")) continue;
+      JsonNode v = f.get("values");
+      long n = v.get("count").asLong() - v.get("missing").asLong();
+      valid += n;
+      min = Math.min(min, v.get("min").asDouble());
+      max = Math.max(max, v.get("max").asDouble());
+      sum += v.get("mean").asDouble() * n;
+    }
+    Dataset<Row> df = spark.read().format("wekeo").option("endpoint", endpoint).option("dataset", "era5-ensemble").load();
+    assertEquals("int", df.schema().apply("number").dataType().simpleString());
+    Row r = df.selectExpr("count(t)", "min(t)", "max(t)", "avg(t)", "count(distinct number)").first();
+    assertEquals(valid, r.getLong(0));
+    assertEquals(min, r.getFloat(1), Math.abs(min) * 1e-6);
+    assertEquals(max, r.getFloat(2), Math.abs(max) * 1e-6);
+    assertEquals(sum / valid, r.getDouble(3), Math.abs(sum / valid) * 1e-6);
+    assertEquals(10L, r.getLong(4));
+  }
+
+  @Test
   void missingDatasetOptionIsAClearError() {
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> spark.read().format("wekeo").option("endpoint", endpoint).load());
