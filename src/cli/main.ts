@@ -29,6 +29,10 @@ export async function run(argv: string[]): Promise<number> {
         return await inspectCommand(rest);
       case 'describe':
         return await describeCommand(rest);
+      case 'hda': {
+        const { hdaCommand } = await import('./hda.js');
+        return await hdaCommand(rest);
+      }
       case undefined:
       case '-h':
       case '--help':

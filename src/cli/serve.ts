@@ -7,6 +7,11 @@ import { startFlightServer } from '../bridge/flight-server.js';
 import { startHttpServer } from '../bridge/http-server.js';
 import { DEFAULT_TARGET_ROWS } from '../partitioner/plan.js';
 import { DecodePool } from '../workers/decode-pool.js';
+import { HdaSource } from '../catalog/hda-source.js';
+import { DownloadCache } from '../hda/cache.js';
+import { HdaClient } from '../hda/client.js';
+import { tryLoadConfig } from '../hda/config.js';
+import { defaultCacheDir } from './hda.js';
 
 export const DEFAULT_PORT = 8815;
 
@@ -23,6 +28,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'target-rows': { type: 'string', default: String(DEFAULT_TARGET_ROWS) },
       workers: { type: 'string' },
       secret: { type: 'string', default: process.env.WEKEO_TICKET_SECRET },
+      'hda-url': { type: 'string' },
+      'hda-cache': { type: 'string' },
+      'hda-parallel': { type: 'string', default: '2' },
+      'hda-datasets': { type: 'string' },
+      'accept-terms': { type: 'boolean', default: false },
     },
   });
   const port = intOption('port', values.port!, 0);
@@ -31,6 +41,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const catalogDir = values.catalog ?? EMBEDDED_CATALOG;
 
   const sources: DatasetSource[] = [new LocalSource(catalogDir)];
+  // With WEkEO credentials (~/.hdarc, HDA_USER/HDA_PASSWORD), HDA dataset ids are served too.
+  const hdaConfig = tryLoadConfig({ url: values['hda-url'] });
+  if (hdaConfig) {
+    const client = new HdaClient(hdaConfig, { acceptTerms: values['accept-terms'] });
+    const cache = new DownloadCache(values['hda-cache'] ?? defaultCacheDir());
+    const announce = values['hda-datasets']?.split(',').map((s) => s.trim()).filter(Boolean);
+    sources.push(new HdaSource(client, cache, { parallel: intOption('hda-parallel', values['hda-parallel']!, 1), announce }));
+  }
   const pool = new DecodePool({ size: workers });
   const catalog = new Catalog(sources, (p) => pool.describe(p));
   const core = new BridgeCore(catalog, pool, { targetRows, secret: values.secret });
@@ -47,6 +65,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.stdout.write(
     [
       `catalog: ${catalogDir}${values.catalog ? '' : ' (embedded samples)'}`,
+      `WEkEO HDA: ${hdaConfig ? `${hdaConfig.url} (credentials from ${hdaConfig.source}); any EO:* dataset id can be queried` : 'no credentials (~/.hdarc), local catalog only'}`,
       `datasets: ${datasets.map((d) => d.name).join(', ') || '(none)'}`,
       `decode workers: ${pool.size}, target rows per partition: ${targetRows}`,
       '',

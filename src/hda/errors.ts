@@ -1,0 +1,42 @@
+/** Typed HDA failures, each with a message a user can act on (never containing credentials). */
+
+export class HdaError extends Error {
+  override name = 'HdaError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class HdaAuthError extends HdaError {
+  override name = 'HdaAuthError';
+}
+
+export class HdaQuotaError extends HdaError {
+  override name = 'HdaQuotaError';
+}
+
+export class HdaQueryError extends HdaError {
+  override name = 'HdaQueryError';
+}
+
+export class HdaDownloadError extends HdaError {
+  override name = 'HdaDownloadError';
+}
+
+/** The most useful text of an error body: FastAPI `detail`, OAuth `error_description`, or raw text. */
+export function serverMessage(body: string): string {
+  try {
+    const j = JSON.parse(body) as { detail?: unknown; error_description?: string; error?: string; title?: string };
+    if (typeof j.detail === 'string') return j.detail;
+    if (Array.isArray(j.detail)) return j.detail.map((d: { loc?: unknown[]; msg?: string }) => `${(d.loc ?? []).join('.')}: ${d.msg ?? ''}`).join('; ');
+    if (j.error_description) return j.error_description;
+    if (j.error) return j.error;
+    if (j.title) return j.title;
+  } catch {
+    /* not JSON */
+  }
+  return body.slice(0, 300) || '(empty body)';
+}
