@@ -7,10 +7,11 @@
 import { open } from 'node:fs/promises';
 import { DecodeError } from './errors.js';
 import type { DecoderPlugin } from './types.js';
+import { geotiffDecoder } from './geotiff/index.js';
 import { gribDecoder } from './grib/index.js';
 import { netcdfDecoder } from './netcdf/index.js';
 
-export const decoders: readonly DecoderPlugin[] = [netcdfDecoder, gribDecoder];
+export const decoders: readonly DecoderPlugin[] = [netcdfDecoder, gribDecoder, geotiffDecoder];
 
 /** Bytes handed to `sniff`: enough for HDF5 user blocks and GRIB files with a short preamble. */
 export const SNIFF_BYTES = 4096;

@@ -12,6 +12,13 @@ import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.
 if (!parentPort) throw new Error('decode-worker must run in a worker thread');
 const port = parentPort;
 
+// geotiff.js can leave a duplicate rejected promise behind when a corrupt tile fails to decode;
+// the awaited read still fails with the real error, so the stray copy must not kill the worker.
+let strayRejections = 0;
+process.on('unhandledRejection', (reason) => {
+  if (strayRejections++ < 3) process.stderr.write(`decode worker: ignored stray rejection: ${(reason as Error)?.message ?? String(reason)}\n`);
+});
+
 interface ReadState {
   credits: number;
   cancelled: boolean;

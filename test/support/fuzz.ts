@@ -80,7 +80,7 @@ export async function fuzzDecoder(plugin: DecoderPlugin, files: string[], cases:
         const desc = await plugin.describe(path);
         await plugin.inspect(path);
         const g = desc.groups[0];
-        if (g) for await (const b of plugin.read(path, { group: g.id, variables: [g.variables[0]!.name], time: [0, Math.min(1, Math.max(1, g.times.length))] })) void b;
+        if (g && g.variables.length) for await (const b of plugin.read(path, { group: g.id, variables: [g.variables[0]!.name], time: [0, Math.min(1, Math.max(1, g.times.length))] })) void b;
         res.decoded++;
       } catch (e) {
         if (e instanceof DecodeError && e.file === path) res.rejected++;
