@@ -10,6 +10,12 @@ import { DecodeError, type DecodeErrorCode } from '../decoders/errors.js';
 import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
 
+/**
+ * geotiff.js imports the `web-worker` shim, which on load destructures `workerData` whenever it
+ * runs off the main thread: our workers must therefore always carry a (mod-less) workerData object.
+ */
+const WORKER_DATA = { role: 'wekeo-decode-worker' } as const;
+
 /** Decoded batches a single read may have in flight between worker and consumer. */
 export const DEFAULT_QUEUE_DEPTH = 2;
 
@@ -123,7 +129,9 @@ export class DecodePool {
   }
 
   private spawn(): Slot {
-    const worker = import.meta.url.endsWith('.ts') ? sourceWorker() : new Worker(new URL('./decode-worker.js', import.meta.url));
+    const worker = import.meta.url.endsWith('.ts')
+      ? sourceWorker()
+      : new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: WORKER_DATA });
     const slot: Slot = { worker, active: 0 };
     worker.on('message', (msg: WorkerResponse) => this.onMessage(msg));
     worker.on('error', (err) => this.onWorkerDeath(slot, err));
@@ -187,7 +195,7 @@ function sourceWorker(): Worker {
   const api = import.meta.resolve('tsx/esm/api');
   const target = new URL('./decode-worker.ts', import.meta.url).href;
   const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(target)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: WORKER_DATA });
 }
 
 function deserialize(e: SerializedError): Error {

@@ -75,6 +75,7 @@ export async function fuzzDecoder(plugin: DecoderPlugin, files: string[], cases:
       const o = originals[i % originals.length]!;
       const path = join(dir, `case-${i}-${o.name}`);
       writeFileSync(path, mutate(o.bytes, r));
+      if (process.env.WEKEO_FUZZ_TRACE) process.stderr.write(`fuzz case ${i} ${o.name}\n`);
       const t0 = performance.now();
       try {
         const desc = await plugin.describe(path);

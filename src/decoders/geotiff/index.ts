@@ -11,6 +11,7 @@ import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import proj4 from 'proj4';
 import { asDecodeError, DecodeError } from '../errors.js';
 import { StatsAccumulator } from '../stats.js';
+import { checkTiffStructure } from './structure.js';
 import type { ColumnBatch, ColumnData, ColumnSpec, DecoderPlugin, FieldStats, FileDescription, IndexRange, InspectReport, ReadSelection } from '../types.js';
 
 const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
@@ -128,6 +129,7 @@ async function fileInfo(path: string): Promise<Info> {
   let p = infos.get(key);
   if (!p) {
     p = (async () => {
+      await checkTiffStructure(path);
       const tiff = await open(path);
       try {
         const img = await tiff.getImage(0);

@@ -63,7 +63,7 @@ export class HDF5Backend implements NcBackend {
         const obj = file.get(key);
         if (!(obj instanceof h5wasm.Dataset)) continue; // groups: later
         const attrTypes: Record<string, NcType> = {};
-        const attrs = readAttrs(obj, attrTypes);
+        const attrs = readAttrs(obj as unknown as { attrs: Record<string, H5Attr> }, attrTypes, path);
         const shape = (obj.shape ?? []).map(Number);
         const names = dimNames(obj, key, shape.length);
         names.forEach((n, i) => (dims[n] = shape[i]!));
@@ -71,7 +71,7 @@ export class HDF5Backend implements NcBackend {
         const type = DTYPES[String(obj.dtype)] ?? (String(obj.dtype).startsWith('S') ? 'char' : 'string');
         variables.push({ name: key, dims: names, shape, type, attrs: stripInternal(attrs), attrTypes });
       }
-      return new HDF5Backend(path, file, dims, variables, stripInternal(readAttrs(file)));
+      return new HDF5Backend(path, file, dims, variables, stripInternal(readAttrs(file as unknown as { attrs: Record<string, H5Attr> }, {}, path)));
     } catch (e) {
       file.close();
       if (e instanceof DecodeError) throw e;
@@ -107,9 +107,23 @@ export class HDF5Backend implements NcBackend {
   }
 }
 
-function readAttrs(obj: { attrs: Record<string, { value: unknown }> }, types: Record<string, NcType> = {}): Record<string, AttrValue> {
+/** HDF5 type classes whose attribute values netCDF users can see: integer, float, string. */
+const DATA_CLASSES = new Set([0, 1, 3]);
+/** netCDF attributes are small; a larger count means a damaged dataspace. */
+const MAX_ATTR_VALUES = 1 << 20;
+
+interface H5Attr {
+  value: unknown;
+  metadata: { type: number; total_size: number };
+}
+
+function readAttrs(obj: { attrs: Record<string, H5Attr> }, types: Record<string, NcType> = {}, path = ''): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   for (const [k, a] of Object.entries(obj.attrs)) {
+    // References and vlen sequences (DIMENSION_LIST, REFERENCE_LIST) are bookkeeping: converting
+    // a damaged one makes h5wasm build an unbounded JS array, so they are never read.
+    if (!DATA_CLASSES.has(a.metadata.type)) continue;
+    if (a.metadata.total_size > MAX_ATTR_VALUES) throw new DecodeError('LIMIT', path, `attribute ${k}: ${a.metadata.total_size} values`);
     let v: unknown;
     try {
       v = a.value;
