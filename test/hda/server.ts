@@ -246,9 +246,10 @@ export async function startFakeHda(datasets: FakeDataset[], opts: { pollsBefore2
         const body = all.subarray(from);
         if (f?.kind === 'reset' || f?.kind === 'truncate') {
           res.write(body.subarray(0, Math.min(f.afterBytes, body.length)), () => {
-            // reset: kill the socket; truncate: same bytes, then the connection just ends.
-            if (f.kind === 'reset') res.socket?.destroy();
-            else res.socket?.end();
+            // reset: kill the socket; truncate: same bytes, then the connection just ends. The pause
+            // lets the client read the bytes first: closing a socket with unread input makes the
+            // kernel send RST and drop what was still queued, and the fault would become "no bytes".
+            setTimeout(() => (f.kind === 'reset' ? res.socket?.destroy() : res.socket?.end()), 100);
           });
           return;
         }
