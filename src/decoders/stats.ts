@@ -3,18 +3,21 @@ import type { FieldStats } from './types.js';
 /**
  * Streaming count/min/max/mean over decoded values. The sum is compensated (Neumaier) so the
  * mean matches the reference tools' exactly-rounded sums (math.fsum) to ~1e-15 relative.
+ * Infinite values count and bound min/max but stay out of the mean (reported as `inf_count`),
+ * as the reference oracles do; a mean that included them would say nothing.
  */
 export class StatsAccumulator {
   count = 0;
   missing = 0;
   min = Infinity;
   max = -Infinity;
+  infinite = 0;
   private sum = 0;
   private comp = 0;
 
   /** Adds values; `isValid(i)` (optional) says whether values[i] is present. NaN counts as missing. */
   add(values: ArrayLike<number>, isValid?: (i: number) => boolean): void {
-    let { count, missing, min, max, sum, comp } = this;
+    let { count, missing, min, max, sum, comp, infinite } = this;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if ((isValid && !isValid(i)) || v !== v) {
@@ -24,11 +27,15 @@ export class StatsAccumulator {
       count++;
       if (v < min) min = v;
       if (v > max) max = v;
+      if (v === Infinity || v === -Infinity) {
+        infinite++;
+        continue;
+      }
       const t = sum + v;
       comp += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
       sum = t;
     }
-    Object.assign(this, { count, missing, min, max, sum, comp });
+    Object.assign(this, { count, missing, min, max, sum, comp, infinite });
   }
 
   addMissing(n: number): void {
@@ -39,6 +46,7 @@ export class StatsAccumulator {
   merge(o: StatsAccumulator): void {
     this.count += o.count;
     this.missing += o.missing;
+    this.infinite += o.infinite;
     if (o.min < this.min) this.min = o.min;
     if (o.max > this.max) this.max = o.max;
     const t = this.sum + o.sum;
@@ -47,7 +55,8 @@ export class StatsAccumulator {
   }
 
   get mean(): number | null {
-    return this.count ? (this.sum + this.comp) / this.count : null;
+    const finite = this.count - this.infinite;
+    return finite ? (this.sum + this.comp) / finite : null;
   }
 
   toStats(name: string, extra: Record<string, unknown> = {}): FieldStats {
@@ -59,6 +68,7 @@ export class StatsAccumulator {
       min: has ? this.min : null,
       max: has ? this.max : null,
       mean: this.mean,
+      ...(this.infinite ? { inf_count: this.infinite } : {}),
       ...extra,
     };
   }

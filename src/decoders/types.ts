@@ -80,7 +80,7 @@ export interface VariableInfo {
  * cannot be split) use ny = 1 and nx = number of points.
  */
 export interface GridInfo {
-  kind: 'regular' | 'curvilinear' | 'projected' | 'gaussian' | 'reduced' | 'points';
+  kind: 'regular' | 'curvilinear' | 'projected' | 'gaussian' | 'reduced' | 'points' | 'array';
   ny: number;
   nx: number;
   /** [min, max] latitude of each y row (length ny). */

@@ -56,7 +56,12 @@ export function cfPacking(v: NcVariable): CfPacking {
   }
   const packed = scale !== undefined || offset !== undefined;
   const packType = attrTypes.scale_factor ?? attrTypes.add_offset;
-  const outType = packed ? (packType === 'float32' ? 'float32' : 'float64') : v.type === 'float32' ? 'float32' : 'float64';
+  // numpy's rules as netCDF4-python applies them: float32 data times any float scalar stays float32.
+  const outType = v.type === 'float32' || (packed && packType === 'float32') ? 'float32' : 'float64';
+  // valid_min/max/range are stored in the signed type too (GOES ABI: valid_range = [0, -6] for 0..65530).
+  const [lo, hi] = unsignedValues([validMin ?? NaN, validMax ?? NaN], v.type, unsigned);
+  if (validMin !== undefined) validMin = lo;
+  if (validMax !== undefined) validMax = hi;
   return { scale, offset, missing: unsignedValues(missing, v.type, unsigned), validMin, validMax, unsigned, outType };
 }
 

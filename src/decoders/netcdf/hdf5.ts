@@ -3,6 +3,7 @@
  * so opening is cheap and a hyperslab read touches only the chunks it needs; libhdf5 applies
  * deflate, shuffle and szip. Dimension names come from attached dimension scales; netCDF's
  * "phantom" dimension datasets (dimensions without a coordinate variable) are not variables.
+ * Variables of sub-groups are named by their path ("group/variable").
  */
 import h5wasm from 'h5wasm/node';
 import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
@@ -16,6 +17,12 @@ let ready: Promise<unknown> | undefined;
 
 const DTYPES: Record<string, NcType> = {
   b: 'int8',
+  '<b': 'int8',
+  '>b': 'int8',
+  '|b': 'int8',
+  '<B': 'uint8',
+  '>B': 'uint8',
+  '|B': 'uint8',
   B: 'uint8',
   '<h': 'int16',
   '>h': 'int16',
@@ -59,13 +66,14 @@ export class HDF5Backend implements NcBackend {
     try {
       const dims: Record<string, number> = {};
       const variables: NcVariable[] = [];
-      for (const key of file.keys()) {
+      const phony: PhonyDims = { count: 0, byGroup: new Map() };
+      for (const key of datasetPaths(file)) {
         const obj = file.get(key);
-        if (!(obj instanceof h5wasm.Dataset)) continue; // groups: later
+        if (!(obj instanceof h5wasm.Dataset)) continue;
         const attrTypes: Record<string, NcType> = {};
         const attrs = readAttrs(obj as unknown as { attrs: Record<string, H5Attr> }, attrTypes, path);
         const shape = (obj.shape ?? []).map(Number);
-        const names = dimNames(obj, key, shape.length);
+        const names = dimNames(obj, key, shape, phony);
         names.forEach((n, i) => (dims[n] = shape[i]!));
         if (typeof attrs.NAME === 'string' && attrs.NAME.startsWith(PHANTOM)) continue;
         const type = DTYPES[String(obj.dtype)] ?? (String(obj.dtype).startsWith('S') ? 'char' : 'string');
@@ -94,7 +102,7 @@ export class HDF5Backend implements NcBackend {
       const out = v.shape.length === 0 ? ds.value : ds.slice(start.map((s, i) => [s, s + count[i]!]));
       if (ArrayBuffer.isView(out)) return out as NcArray;
       if (typeof out === 'number') return new Float64Array([out]);
-      if (typeof out === 'bigint') return new BigInt64Array([out]);
+      if (typeof out === 'bigint') return v.type === 'uint64' ? new BigUint64Array([out]) : new BigInt64Array([out]);
       throw new DecodeError('UNSUPPORTED', this.path, `variable ${name}: non-numeric data (${String(ds.dtype)})`);
     } catch (e) {
       if (e instanceof DecodeError) throw e;
@@ -115,6 +123,27 @@ const MAX_ATTR_VALUES = 1 << 20;
 interface H5Attr {
   value: unknown;
   metadata: { type: number; total_size: number };
+}
+
+/** Paths of all datasets, depth first in file order; sub-group members are named "group/sub/var". */
+function datasetPaths(file: H5File): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const walk = (prefix: string, depth: number): void => {
+    const g = prefix ? file.get(prefix) : file;
+    if (!g || !('keys' in g) || depth > 32) return;
+    for (const k of (g as { keys(): string[] }).keys()) {
+      const path = prefix ? `${prefix}/${k}` : k;
+      const obj = file.get(path);
+      if (obj instanceof h5wasm.Dataset) out.push(path);
+      else if (obj instanceof h5wasm.Group && !seen.has(path)) {
+        seen.add(path);
+        walk(path, depth + 1);
+      }
+    }
+  };
+  walk('', 0);
+  return out;
 }
 
 function readAttrs(obj: { attrs: Record<string, H5Attr> }, types: Record<string, NcType> = {}, path = ''): Record<string, AttrValue> {
@@ -150,18 +179,50 @@ function stripInternal(a: Record<string, AttrValue>): Record<string, AttrValue> 
   return out;
 }
 
-function dimNames(ds: H5Dataset, name: string, rank: number): string[] {
+/** Phony dimensions created so far (netCDF-C's numbering is per file), by HDF5 group. */
+interface PhonyDims {
+  count: number;
+  byGroup: Map<string, Array<{ name: string; size: number }>>;
+}
+
+/**
+ * Dimension names: attached dimension scales; a 1-D dataset that is itself a scale names its own
+ * dimension; otherwise, like netCDF-C, a "phony_dim_N" of the dataset's HDF5 group with the same
+ * length that this dataset does not use yet, or a new one.
+ */
+function dimNames(ds: H5Dataset, name: string, shape: number[], phony: PhonyDims): string[] {
   const names: string[] = [];
-  for (let i = 0; i < rank; i++) {
+  const slash = name.lastIndexOf('/');
+  const prefix = slash >= 0 ? name.slice(0, slash + 1) : '';
+  const inGroup = phony.byGroup.get(prefix) ?? [];
+  phony.byGroup.set(prefix, inGroup);
+  for (let i = 0; i < shape.length; i++) {
     let scales: string[] = [];
     try {
       scales = ds.get_attached_scales(i) ?? [];
     } catch {
       scales = [];
     }
-    // A 1-D dataset that is itself a dimension scale names its own dimension.
-    const own = rank === 1 && scales.length === 0 ? name : undefined;
-    names.push((scales[0] ?? own ?? `${name}_dim${i}`).replace(/^\//, ''));
+    const own = shape.length === 1 && scales.length === 0 && isScale(ds) ? name : undefined;
+    const named = (scales[0] ?? own)?.replace(/^\//, '');
+    if (named !== undefined) {
+      names.push(named);
+      continue;
+    }
+    let dim = inGroup.find((d) => d.size === shape[i] && !names.includes(d.name));
+    if (!dim) {
+      dim = { name: `${prefix}phony_dim_${phony.count++}`, size: shape[i]! };
+      inGroup.push(dim);
+    }
+    names.push(dim.name);
   }
   return names;
+}
+
+function isScale(ds: H5Dataset): boolean {
+  try {
+    return ds.get_scale_name() !== null;
+  } catch {
+    return false;
+  }
 }

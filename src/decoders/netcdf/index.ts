@@ -59,11 +59,24 @@ async function openBackend(path: string): Promise<NcBackend> {
   throw new DecodeError('UNKNOWN_FORMAT', path, 'not a NetCDF file (no CDF or HDF5 signature)');
 }
 
-/** How one data variable maps onto the points layout. */
-interface Layout {
-  /** Role of each dimension of the variable, in its dimension order. */
-  roles: AxisRole[];
-  dims: string[];
+/**
+ * How the variables of one group map onto rows. `geo`: dims are [time] [level] lat lon on 1-D
+ * latitude/longitude axes (the points layout). `array`: everything else (projected x/y,
+ * coordinate-less arrays, 1-D series, scalars): an optional leading time axis, then y = the next
+ * dimension and x = all remaining dimensions flattened in C order, with one coordinate column per
+ * dimension (its coordinate variable's values, or the index), as xarray's to_dataframe does.
+ */
+type Layout =
+  | { kind: 'geo'; roles: AxisRole[]; dims: string[] }
+  | { kind: 'array'; dims: string[]; hasTime: boolean; dimColumns: DimColumn[] };
+
+/** One coordinate column of an array group: values per index of one dimension. */
+interface DimColumn {
+  name: string;
+  dim: string;
+  size: number;
+  /** Coordinate variable values, or null when the column is the index. */
+  values: Float64Array | null;
 }
 
 interface Grouping {
@@ -71,28 +84,28 @@ interface Grouping {
   layout: Layout;
 }
 
-/** Groups data variables by dimensions; variables we cannot place on a regular grid are listed as skipped. */
+/** Groups data variables by dimensions: geographic grids when the axes allow, arrays otherwise. */
 async function analyse(b: NcBackend): Promise<{ groupings: Grouping[]; skipped: string[] }> {
   const vars = b.variables;
-  const byKey = new Map<string, { vars: NcVariable[]; layout: Layout }>();
+  const byKey = new Map<string, { vars: NcVariable[]; geo: AxisRole[] | null }>();
   const skipped: string[] = [];
   for (const v of vars) {
     if (coordinateVariable(vars, v.dims[0] ?? '') === v) continue;
-    if (v.dims.length < 2 || v.type === 'char' || v.type === 'string') continue;
-    const roles = v.dims.map((d) => axisRole(coordinateVariable(vars, d), d));
-    const reason = layoutProblem(roles);
-    if (reason) {
-      skipped.push(`${v.name}(${reason})`);
+    if (v.type === 'char' || v.type === 'string') {
+      skipped.push(`${v.name}(text)`);
       continue;
     }
-    const key = v.dims.join(',');
-    const entry = byKey.get(key) ?? { vars: [], layout: { roles: roles.map((r) => (r === 'other' ? 'level' : r)), dims: v.dims } };
+    const roles = v.dims.map((d) => axisRole(coordinateVariable(vars, d), d));
+    const geo = v.dims.length >= 2 && layoutProblem(roles) === null ? roles.map((r) => (r === 'other' ? 'level' : r)) : null;
+    const key = v.dims.length ? v.dims.join(',') : '(scalar)';
+    const entry = byKey.get(key) ?? { vars: [], geo };
     entry.vars.push(v);
     byKey.set(key, entry);
   }
   const groupings: Grouping[] = [];
-  for (const [key, { vars: gv, layout }] of byKey) {
-    groupings.push({ group: await buildGroup(b, key, gv, layout), layout });
+  for (const [key, { vars: gv, geo }] of byKey) {
+    const dims = gv[0]!.dims;
+    groupings.push(geo ? { group: await buildGroup(b, key, gv, { kind: 'geo', roles: geo, dims }), layout: { kind: 'geo', roles: geo, dims } } : await buildArrayGroup(b, key, gv));
   }
   return { groupings, skipped };
 }
@@ -115,7 +128,74 @@ async function readWhole(b: NcBackend, v: NcVariable): Promise<number[]> {
   return Array.from(arr as ArrayLike<number | bigint>, Number);
 }
 
-async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: Layout): Promise<VariableGroup> {
+/** Decodes a CF time coordinate to epoch microseconds and declares the `time` column. */
+async function timeAxis(b: NcBackend, timeVar: NcVariable, coordinates: ColumnSpec[], metadata: Record<string, string>): Promise<number[]> {
+  const units = attrString(timeVar.attrs.units) ?? '';
+  const calendar = attrString(timeVar.attrs.calendar);
+  let times: number[];
+  try {
+    const u = parseTimeUnits(units, calendar);
+    times = (await readWhole(b, timeVar)).map((x) => cfToEpochMicros(x, u));
+  } catch (e) {
+    if (e instanceof CfTimeError) throw new DecodeError('UNSUPPORTED', b.path, `time variable ${timeVar.name}: ${e.message}`);
+    throw e;
+  }
+  coordinates.push({ name: 'time', type: 'timestamp_us', nullable: false, metadata: { source: timeVar.name, units, calendar: calendar ?? 'standard' } });
+  metadata['time.variable'] = timeVar.name;
+  return times;
+}
+
+function variableInfos(vars: NcVariable[]): VariableGroup['variables'] {
+  return vars.map((v) => {
+    const p = cfPacking(v);
+    const attributes = Object.fromEntries(Object.entries(v.attrs).map(([k, a]) => [k, attrToText(a)]));
+    return { name: v.name, type: p.outType, units: attrString(v.attrs.units), longName: attrString(v.attrs.long_name), attributes };
+  });
+}
+
+/** An array group (see Layout): no latitude/longitude, so lat/lon extents are unknown (NaN) and a bbox never matches. */
+async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[]): Promise<Grouping> {
+  const all = b.variables;
+  const dims = vars[0]!.dims;
+  const shape = vars[0]!.shape;
+  const coordinates: ColumnSpec[] = [];
+  const metadata: Record<string, string> = { layout: 'array', dimensions: dims.join(',') };
+  const leadTime = dims.length > 0 ? coordinateVariable(all, dims[0]!) : undefined;
+  const hasTime = !!leadTime && axisRole(leadTime, dims[0]!) === 'time';
+  const timeVar = hasTime ? leadTime : dims.length === 0 || dims.length >= 2 ? scalarTime(all, vars[0]!) : undefined;
+  const times = timeVar ? await timeAxis(b, timeVar, coordinates, metadata) : [];
+  const taken = new Set<string>([...coordinates.map((c) => c.name), ...vars.map((v) => v.name)]);
+  const dimColumns: DimColumn[] = [];
+  for (let i = hasTime ? 1 : 0; i < dims.length; i++) {
+    const dim = dims[i]!;
+    const cv = coordinateVariable(all, dim);
+    const numeric = cv && cv.type !== 'char' && cv.type !== 'string';
+    let name = dim;
+    while (taken.has(name)) name = `${name}_coord`;
+    taken.add(name);
+    const values = numeric ? Float64Array.from(await readWhole(b, cv)) : null;
+    const md: Record<string, string> = { dimension: dim, role: values ? 'coordinate' : 'index' };
+    const units = cv ? attrString(cv.attrs.units) : undefined;
+    if (units) md.units = units;
+    coordinates.push({ name, type: values ? 'float64' : 'int32', nullable: false, metadata: md });
+    dimColumns.push({ name, dim, size: shape[i]!, values });
+  }
+  const ny = dimColumns[0]?.size ?? 1;
+  const nx = dimColumns.slice(1).reduce((p, c) => p * c.size, 1);
+  const unknown: [number, number] = [NaN, NaN];
+  const group: VariableGroup = {
+    id,
+    variables: variableInfos(vars),
+    coordinates,
+    times,
+    levels: [],
+    grid: { kind: 'array', ny, nx, rowLat: Array.from({ length: ny }, () => unknown), colLon: Array.from({ length: nx }, () => unknown) },
+    metadata,
+  };
+  return { group, layout: { kind: 'array', dims, hasTime, dimColumns } };
+}
+
+async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: Extract<Layout, { kind: 'geo' }>): Promise<VariableGroup> {
   const all = b.variables;
   const dimOf = (role: AxisRole) => layout.dims[layout.roles.indexOf(role)];
   const latVar = coordinateVariable(all, dimOf('lat')!)!;
@@ -125,22 +205,9 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
   const coordinates: ColumnSpec[] = [];
   const metadata: Record<string, string> = {};
 
-  let times: number[] = [];
   const timeDim = dimOf('time');
   const timeVar = timeDim ? coordinateVariable(all, timeDim) : scalarTime(all, vars[0]!);
-  if (timeVar) {
-    const units = attrString(timeVar.attrs.units) ?? '';
-    const calendar = attrString(timeVar.attrs.calendar);
-    try {
-      const u = parseTimeUnits(units, calendar);
-      times = (await readWhole(b, timeVar)).map((x) => cfToEpochMicros(x, u));
-    } catch (e) {
-      if (e instanceof CfTimeError) throw new DecodeError('UNSUPPORTED', b.path, `time variable ${timeVar.name}: ${e.message}`);
-      throw e;
-    }
-    coordinates.push({ name: 'time', type: 'timestamp_us', nullable: false, metadata: { source: timeVar.name, units, calendar: calendar ?? 'standard' } });
-    metadata['time.variable'] = timeVar.name;
-  }
+  const times = timeVar ? await timeAxis(b, timeVar, coordinates, metadata) : [];
   coordinates.push(
     { name: 'lat', type: 'float64', nullable: false, metadata: { source: latVar.name, units: 'degrees_north' } },
     { name: 'lon', type: 'float64', nullable: false, metadata: { source: lonVar.name, units: 'degrees_east' } },
@@ -159,11 +226,7 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
   }
   return {
     id,
-    variables: vars.map((v) => {
-      const p = cfPacking(v);
-      const attributes = Object.fromEntries(Object.entries(v.attrs).map(([k, a]) => [k, attrToText(a)]));
-      return { name: v.name, type: p.outType, units: attrString(v.attrs.units), longName: attrString(v.attrs.long_name), attributes };
-    }),
+    variables: variableInfos(vars),
     coordinates,
     times,
     levels,
@@ -227,6 +290,10 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   for (const name of sel.variables) {
     if (!group.variables.some((v) => v.name === name)) throw new DecodeError('BAD_SELECTION', path, `variable ${name} is not in group ${group.id}`);
   }
+  if (layout.kind === 'array') {
+    yield* readArrayWindow(path, group, layout, sel);
+    return;
+  }
   const hasTime = layout.roles.includes('time');
   const nt = hasTime ? group.times.length : 1;
   const t = clampRange(sel.time, nt, 'time', path);
@@ -238,8 +305,81 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   const hasLevel = layout.roles.includes('level');
   const rowBytes = 8 * 3 + (hasLevel ? 8 : 0) + sel.variables.reduce((s, n) => s + (group.variables.find((v) => v.name === n)!.type === 'float32' ? 4 : 8), 0);
   const maxRows = Math.max(nx * nl, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / rowBytes));
-  const bandRows = Math.max(1, Math.floor(maxRows / (nx * nl)));
+  // Rows stay in C order over (time, level, y, x): all levels go in one batch only when the whole
+  // y range fits; otherwise each level is read in bands of y rows.
+  const allLevels = Math.floor(maxRows / (nx * nl)) >= y[1] - y[0];
+  const levelStep = allLevels ? nl : 1;
+  const bandRows = allLevels ? y[1] - y[0] : Math.max(1, Math.floor(maxRows / nx));
 
+  const b = await openBackend(path);
+  try {
+    const vars = sel.variables.map((n) => b.variables.find((v) => v.name === n)!);
+    const packings = vars.map((v) => cfPacking(v));
+    for (let ti = t[0]; ti < t[1]; ti++) {
+      for (let l0 = l[0]; l0 < l[1]; l0 += levelStep) {
+        const lc = Math.min(levelStep, l[1] - l0);
+        for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
+          const y1 = Math.min(y[1], y0 + bandRows);
+          const ny = y1 - y0;
+          const rows = lc * ny * nx;
+          const columns: ColumnData[] = [];
+          if (group.times.length > 0) {
+            columns.push({ name: 'time', values: new BigInt64Array(rows).fill(BigInt(group.times[hasTime ? ti : 0]!)), nullCount: 0 });
+          }
+          const lat = new Float64Array(rows);
+          const lon = new Float64Array(rows);
+          const level = hasLevel ? new Float64Array(rows) : undefined;
+          let i = 0;
+          for (let li = 0; li < lc; li++) {
+            for (let yi = 0; yi < ny; yi++) {
+              const la = group.grid.rowLat[y0 + yi]![0];
+              lat.fill(la, i, i + nx);
+              for (let xi = 0; xi < nx; xi++) lon[i + xi] = group.grid.colLon[x[0] + xi]![0];
+              if (level) level.fill(group.levels[l0 + li]!, i, i + nx);
+              i += nx;
+            }
+          }
+          columns.push({ name: 'lat', values: lat, nullCount: 0 }, { name: 'lon', values: lon, nullCount: 0 });
+          if (level) columns.push({ name: 'level', values: level, nullCount: 0 });
+          for (let k = 0; k < vars.length; k++) {
+            const v = vars[k]!;
+            const start: number[] = [];
+            const count: number[] = [];
+            layout.roles.forEach((role) => {
+              if (role === 'time') (start.push(ti), count.push(1));
+              else if (role === 'level') (start.push(l0), count.push(lc));
+              else if (role === 'lat') (start.push(y0), count.push(ny));
+              else (start.push(x[0]), count.push(nx));
+            });
+            const raw: NcArray = await b.read(v.name, start, count);
+            const d = decodeCf(raw, packings[k]!);
+            columns.push({ name: v.name, values: d.values, validity: d.validity, nullCount: d.nullCount });
+          }
+          yield { numRows: rows, columns };
+        }
+      }
+    }
+  } catch (e) {
+    throw asDecodeError(path, e, 'read failed');
+  } finally {
+    await b.close();
+  }
+}
+
+/** Reads an array group: per time step, bands of y rows, each row all of x (C order over the remaining dimensions). */
+async function* readArrayWindow(path: string, group: VariableGroup, layout: Extract<Layout, { kind: 'array' }>, sel: ReadSelection): AsyncGenerator<ColumnBatch> {
+  const nt = layout.hasTime ? group.times.length : 1;
+  const t = clampRange(sel.time, nt, 'time', path);
+  const y = clampRange(sel.y, group.grid.ny, 'y', path);
+  const x = clampRange(sel.x, group.grid.nx, 'x', path);
+  const nxAll = group.grid.nx;
+  const nx = x[1] - x[0];
+  const cols = layout.dimColumns;
+  const rowBytes = 8 + 8 * cols.length + sel.variables.reduce((s, n) => s + (group.variables.find((v) => v.name === n)!.type === 'float32' ? 4 : 8), 0);
+  const bandRows = Math.max(1, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / rowBytes / Math.max(1, nxAll)));
+  // Strides of the flattened x dimensions, to unravel a flat x index into per-dimension indices.
+  const xCols = cols.slice(1);
+  const xStrides = xCols.map((_, i) => xCols.slice(i + 1).reduce((p, c) => p * c.size, 1));
   const b = await openBackend(path);
   try {
     const vars = sel.variables.map((n) => b.variables.find((v) => v.name === n)!);
@@ -248,39 +388,31 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
       for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
         const y1 = Math.min(y[1], y0 + bandRows);
         const ny = y1 - y0;
-        const rows = nl * ny * nx;
+        const rows = ny * nx;
         const columns: ColumnData[] = [];
-        if (group.times.length > 0) {
-          columns.push({ name: 'time', values: new BigInt64Array(rows).fill(BigInt(group.times[hasTime ? ti : 0]!)), nullCount: 0 });
-        }
-        const lat = new Float64Array(rows);
-        const lon = new Float64Array(rows);
-        const level = hasLevel ? new Float64Array(rows) : undefined;
-        let i = 0;
-        for (let li = 0; li < nl; li++) {
-          for (let yi = 0; yi < ny; yi++) {
-            const la = group.grid.rowLat[y0 + yi]![0];
-            lat.fill(la, i, i + nx);
-            for (let xi = 0; xi < nx; xi++) lon[i + xi] = group.grid.colLon[x[0] + xi]![0];
-            if (level) level.fill(group.levels[l[0] + li]!, i, i + nx);
-            i += nx;
+        if (group.times.length > 0) columns.push({ name: 'time', values: new BigInt64Array(rows).fill(BigInt(group.times[layout.hasTime ? ti : 0]!)), nullCount: 0 });
+        cols.forEach((c, ci) => {
+          const out = c.values ? new Float64Array(rows) : new Int32Array(rows);
+          let k = 0;
+          for (let yi = y0; yi < y1; yi++) {
+            for (let xi = x[0]; xi < x[1]; xi++, k++) {
+              const idx = ci === 0 ? yi : Math.floor(xi / xStrides[ci - 1]!) % c.size;
+              out[k] = c.values ? c.values[idx]! : idx;
+            }
           }
-        }
-        columns.push({ name: 'lat', values: lat, nullCount: 0 }, { name: 'lon', values: lon, nullCount: 0 });
-        if (level) columns.push({ name: 'level', values: level, nullCount: 0 });
+          columns.push({ name: c.name, values: out, nullCount: 0 });
+        });
         for (let k = 0; k < vars.length; k++) {
           const v = vars[k]!;
-          const start: number[] = [];
-          const count: number[] = [];
-          layout.roles.forEach((role) => {
-            if (role === 'time') (start.push(ti), count.push(1));
-            else if (role === 'level') (start.push(l[0]), count.push(nl));
-            else if (role === 'lat') (start.push(y0), count.push(ny));
-            else (start.push(x[0]), count.push(nx));
-          });
-          const raw: NcArray = await b.read(v.name, start, count);
-          const d = decodeCf(raw, packings[k]!);
-          columns.push({ name: v.name, values: d.values, validity: d.validity, nullCount: d.nullCount });
+          const start = v.dims.map(() => 0);
+          const count = [...v.shape];
+          let d = 0;
+          if (layout.hasTime) (start[d] = ti), (count[d++] = 1);
+          if (d < v.dims.length) (start[d] = y0), (count[d] = ny);
+          let raw: NcArray = await b.read(v.name, start, count);
+          if (nx !== nxAll) raw = takeColumns(raw, ny, nxAll, x);
+          const dec = decodeCf(raw, packings[k]!);
+          columns.push({ name: v.name, values: dec.values, validity: dec.validity, nullCount: dec.nullCount });
         }
         yield { numRows: rows, columns };
       }
@@ -290,6 +422,15 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   } finally {
     await b.close();
   }
+}
+
+/** The [x0, x1) part of each of `ny` rows of `nxAll` values. */
+function takeColumns(raw: NcArray, ny: number, nxAll: number, x: IndexRange): NcArray {
+  const nx = x[1] - x[0];
+  const Ctor = raw.constructor as new (n: number) => NcArray;
+  const out = new Ctor(ny * nx);
+  for (let r = 0; r < ny; r++) (out as Float64Array).set((raw as Float64Array).subarray(r * nxAll + x[0], r * nxAll + x[1]), r * nx);
+  return out;
 }
 
 async function inspectFile(path: string): Promise<InspectReport> {

@@ -18,6 +18,11 @@ interface Layout {
   record: boolean;
 }
 
+/** Names as netCDF-C reports them: some writers count a trailing NUL in the name length. */
+function ncName(n: string): string {
+  return n.replace(/\0+$/, '');
+}
+
 export class NetCDF3Backend implements NcBackend {
   readonly format = 'netcdf3' as const;
   private constructor(
@@ -37,9 +42,9 @@ export class NetCDF3Backend implements NcBackend {
       const size = (await fh.stat()).size;
       const reader = await parseHeader(path, fh, size);
       const recDim = reader.recordDimension;
-      const dimNames = reader.dimensions.map((d) => d.name);
+      const dimNames = reader.dimensions.map((d) => ncName(d.name));
       const dims: Record<string, number> = {};
-      reader.dimensions.forEach((d, i) => (dims[d.name] = i === recDim.id ? recDim.length : d.size));
+      reader.dimensions.forEach((d, i) => (dims[ncName(d.name)] = i === recDim.id ? recDim.length : d.size));
       const layout = new Map<string, Layout>();
       const variables: NcVariable[] = reader.variables.map((v) => {
         const type = NC3_TYPES[v.type];
@@ -49,10 +54,10 @@ export class NetCDF3Backend implements NcBackend {
           if (n === undefined) throw new DecodeError('CORRUPT', path, `variable ${v.name}: dimension id ${id} does not exist`);
           return n;
         });
-        layout.set(v.name, { offset: v.offset, record: v.record });
+        layout.set(ncName(v.name), { offset: v.offset, record: v.record });
         const list = v.attributes as Array<{ name: string; type: string; value: unknown }>;
         const attrTypes = Object.fromEntries(list.map((a) => [a.name, NC3_TYPES[a.type] ?? 'char'])) as Record<string, NcType>;
-        return { name: v.name, dims: names, shape: names.map((n) => dims[n]!), type, attrs: attrs(list), attrTypes };
+        return { name: ncName(v.name), dims: names, shape: names.map((n) => dims[n]!), type, attrs: attrs(list), attrTypes };
       });
       const globalAttrs = attrs(reader.globalAttributes as Array<{ name: string; value: unknown }>);
       return new NetCDF3Backend(path, fh, size, dims, variables, globalAttrs, layout, recDim.recordStep ?? 0);
@@ -154,7 +159,7 @@ function attrs(list: Array<{ name: string; value: unknown }>): Record<string, At
   const out: Record<string, AttrValue> = {};
   for (const a of list) {
     const v = a.value;
-    out[a.name] = typeof v === 'string' || typeof v === 'number' ? v : Array.isArray(v) ? (v as number[]) : String(v);
+    out[ncName(a.name)] = typeof v === 'string' || typeof v === 'number' ? v : Array.isArray(v) ? (v as number[]) : String(v);
   }
   return out;
 }
