@@ -60,6 +60,9 @@ export class BridgeCore {
     );
     const tile = q.layout === 'tiles' ? (q.tile ?? [DEFAULT_TILE.h, DEFAULT_TILE.w]) : undefined;
     const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, tile }, this.targetRows);
+    if (tile && !p.group.coordinates.some((c) => c.name === 'lat')) {
+      throw new PlanError(`the tiles layout needs a latitude/longitude grid; group "${p.group.id}" of ${q.dataset} is an array without one (use the points layout)`);
+    }
     const schema = schemaFor(outputColumns(p.group, p.variables, tile), schemaMetadata(q.dataset, p.group.id, tile));
     const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile };
     return {

@@ -107,5 +107,7 @@ export function parseTime(v: unknown, key: string): number {
   const hasZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(v) || /^\d{4}-\d{2}-\d{2}$/.test(v);
   const ms = Date.parse(hasZone ? v : `${v}Z`);
   if (Number.isNaN(ms)) throw new QueryError(`"${key}" is not an ISO-8601 date/time: ${v}`);
-  return ms * 1000;
+  // Date keeps milliseconds; timestamps are microseconds, so digits 4-6 of the fraction are added back.
+  const frac = /T\d\d:\d\d:\d\d\.\d{3}(\d{1,3})/.exec(v);
+  return ms * 1000 + (frac ? Number(frac[1]!.padEnd(3, '0')) : 0);
 }

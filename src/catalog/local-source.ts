@@ -20,7 +20,11 @@ export class LocalSource implements DatasetSource {
   async list(): Promise<DatasetInfo[]> {
     const entries = await readdir(this.root, { withFileTypes: true });
     const out: DatasetInfo[] = [];
-    for (const e of entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
+    const isDir = async (e: (typeof entries)[number]): Promise<boolean> =>
+      e.isDirectory() || (e.isSymbolicLink() && (await stat(join(this.root, e.name)).then((s) => s.isDirectory(), () => false)));
+    const dirs = [];
+    for (const e of entries) if (!e.name.startsWith('.') && (await isDir(e))) dirs.push(e);
+    for (const e of dirs.sort((a, b) => a.name.localeCompare(b.name))) {
       out.push({ name: e.name, description: await this.describeDataset(e.name), source: this.kind });
     }
     return out;
@@ -62,14 +66,17 @@ function isSafeName(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && name !== '..';
 }
 
-async function walk(dir: string): Promise<string[]> {
+/** Files under a dataset folder, sorted; symbolic links are followed (data is often linked in), at most 16 levels deep. */
+async function walk(dir: string, depth = 0): Promise<string[]> {
   const out: string[] = [];
+  if (depth > 16) return out;
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (IGNORED.test(e.name)) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
+    const kind = e.isSymbolicLink() ? await stat(p).then((s) => (s.isDirectory() ? 'dir' : s.isFile() ? 'file' : null), () => null) : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : null;
+    if (kind === 'dir') out.push(...(await walk(p, depth + 1)));
+    else if (kind === 'file') out.push(p);
   }
   return out;
 }

@@ -11,6 +11,11 @@ describe('descriptor parsing', () => {
     expect(parseCommand('{"dataset":"a","start":"2024-03-01T06:00:00"}').startUs).toBe(Date.UTC(2024, 2, 1, 6) * 1000);
   });
 
+  it('keeps microseconds of the time bounds (timestamps are microseconds), also before 1970', () => {
+    expect(parseCommand('{"dataset":"a","start":"2016-12-19T10:27:29.687763+00:00"}').startUs).toBe(Date.UTC(2016, 11, 19, 10, 27, 29, 687) * 1000 + 763);
+    expect(parseCommand('{"dataset":"a","start":"1969-12-31T23:59:59.9995Z"}').startUs).toBe(-500);
+  });
+
   it('parses PATH descriptors, by enum name or number', () => {
     expect(parseDescriptor({ type: 'PATH', path: ['cmems'] })).toEqual({ dataset: 'cmems' });
     expect(parseDescriptor({ type: 1, path: ['cmems'] })).toEqual({ dataset: 'cmems' });

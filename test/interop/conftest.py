@@ -39,13 +39,13 @@ def decoded(name, var):
     raise KeyError(var)
 
 
-@pytest.fixture(scope="session")
-def bridge():
+def _serve(extra_args):
+    """Starts `wekeo serve` with extra arguments; yields its gRPC/HTTP addresses."""
     cli = ROOT / "bin" / "wekeo.js"
     if not (ROOT / "dist" / "cli" / "main.js").exists():
         pytest.fail("dist/ is missing: build with `npm run build` (./dev test does it)")
     proc = subprocess.Popen(
-        ["node", str(cli), "serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--target-rows", "50000", "--workers", "2"],
+        ["node", str(cli), "serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--target-rows", "50000", "--workers", "2", *extra_args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     lines = []
@@ -68,3 +68,19 @@ def bridge():
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def bridge():
+    """The bridge on the embedded sample catalog."""
+    yield from _serve([])
+
+
+@pytest.fixture(scope="session")
+def array_bridge(tmp_path_factory):
+    """The bridge on a catalog of non-geographic NetCDF fixtures (array layout), one dataset per file."""
+    root = tmp_path_factory.mktemp("array-catalog")
+    for name, dataset in [("PLANET_SCOPE_3D.nc", "planet"), ("ref_nctest_classic.nc", "nctest"), ("ref_groups.h5", "groups")]:
+        (root / dataset).mkdir()
+        (root / dataset / name).symlink_to(FIXTURES / name)
+    yield from _serve(["--catalog", str(root)])
