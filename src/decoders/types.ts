@@ -83,9 +83,9 @@ export interface GridInfo {
   kind: 'regular' | 'curvilinear' | 'projected' | 'gaussian' | 'reduced' | 'points' | 'array';
   ny: number;
   nx: number;
-  /** [min, max] latitude of each y row (length ny). */
+  /** [min, max] latitude of each y row (length ny; empty for 'array' grids, which have no lat/lon). */
   rowLat: Array<[number, number]>;
-  /** [min, max] longitude of each x column (length nx). */
+  /** [min, max] longitude of each x column (length nx; empty for 'array' grids). */
   colLon: Array<[number, number]>;
   /** CRS as EPSG code or PROJ/WKT text, when known. */
   crs?: string;

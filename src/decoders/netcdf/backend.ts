@@ -43,7 +43,7 @@ export interface NcVariable {
 }
 
 export interface NcBackend {
-  readonly format: 'netcdf3' | 'netcdf4';
+  readonly format: 'netcdf3' | 'cdf5' | 'netcdf4';
   readonly path: string;
   readonly dims: Record<string, number>;
   readonly variables: NcVariable[];

@@ -53,9 +53,8 @@ async function openBackend(path: string): Promise<NcBackend> {
     await fh.close();
   }
   const kind = sniffNetcdf(head);
-  if (kind === 'netcdf3') return NetCDF3Backend.open(path);
+  if (kind === 'netcdf3' || kind === 'cdf5') return NetCDF3Backend.open(path);
   if (kind === 'netcdf4') return HDF5Backend.open(path);
-  if (kind === 'cdf5') throw new DecodeError('UNSUPPORTED', path, 'NetCDF CDF-5 (64-bit data) is not supported yet');
   throw new DecodeError('UNKNOWN_FORMAT', path, 'not a NetCDF file (no CDF or HDF5 signature)');
 }
 
@@ -153,7 +152,7 @@ function variableInfos(vars: NcVariable[]): VariableGroup['variables'] {
   });
 }
 
-/** An array group (see Layout): no latitude/longitude, so lat/lon extents are unknown (NaN) and a bbox never matches. */
+/** An array group (see Layout): no latitude/longitude, so there are no lat/lon extents and a bbox never matches. */
 async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[]): Promise<Grouping> {
   const all = b.variables;
   const dims = vars[0]!.dims;
@@ -182,14 +181,13 @@ async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[]): Pr
   }
   const ny = dimColumns[0]?.size ?? 1;
   const nx = dimColumns.slice(1).reduce((p, c) => p * c.size, 1);
-  const unknown: [number, number] = [NaN, NaN];
   const group: VariableGroup = {
     id,
     variables: variableInfos(vars),
     coordinates,
     times,
     levels: [],
-    grid: { kind: 'array', ny, nx, rowLat: Array.from({ length: ny }, () => unknown), colLon: Array.from({ length: nx }, () => unknown) },
+    grid: { kind: 'array', ny, nx, rowLat: [], colLon: [] },
     metadata,
   };
   return { group, layout: { kind: 'array', dims, hasTime, dimColumns } };

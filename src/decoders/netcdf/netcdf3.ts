@@ -1,14 +1,13 @@
 /**
- * NetCDF-3 (classic CDF-1 and 64-bit offset CDF-2). netcdfjs parses the header only; values are
- * read with positional reads straight into typed arrays (big-endian swapped in place), which is
- * about 3x faster than netcdfjs's own reader and never loads the whole file.
+ * Classic-model netCDF: CDF-1 (classic), CDF-2 (64-bit offset) and CDF-5 (64-bit data). The header
+ * is parsed by cdf-header.ts (netcdfjs reads neither CDF-5 nor damaged headers safely); values are
+ * read with positional reads straight into typed arrays (big-endian swapped in place), about 3x
+ * faster than netcdfjs's reader, and never load the whole file.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { NetCDFReader } from 'netcdfjs';
 import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
 import { TYPE_BYTES, type AttrValue, type NcArray, type NcBackend, type NcType, type NcVariable } from './backend.js';
-
-const NC3_TYPES: Record<string, NcType> = { byte: 'int8', char: 'char', short: 'int16', int: 'int32', float: 'float32', double: 'float64' };
+import { CdfHeaderError, NeedMoreBytes, parseCdfHeader, type CdfAttribute, type CdfHeader } from './cdf-header.js';
 
 /** Largest header we try to parse (headers of real files are a few KB to a few MB). */
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
@@ -18,13 +17,7 @@ interface Layout {
   record: boolean;
 }
 
-/** Names as netCDF-C reports them: some writers count a trailing NUL in the name length. */
-function ncName(n: string): string {
-  return n.replace(/\0+$/, '');
-}
-
 export class NetCDF3Backend implements NcBackend {
-  readonly format = 'netcdf3' as const;
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
@@ -34,33 +27,29 @@ export class NetCDF3Backend implements NcBackend {
     readonly globalAttrs: Record<string, AttrValue>,
     private readonly layout: Map<string, Layout>,
     private readonly recordStep: number,
+    readonly format: 'netcdf3' | 'cdf5',
   ) {}
 
   static async open(path: string): Promise<NetCDF3Backend> {
     const fh = await open(path, 'r');
     try {
       const size = (await fh.stat()).size;
-      const reader = await parseHeader(path, fh, size);
-      const recDim = reader.recordDimension;
-      const dimNames = reader.dimensions.map((d) => ncName(d.name));
+      const h = await parseHeader(path, fh, size);
       const dims: Record<string, number> = {};
-      reader.dimensions.forEach((d, i) => (dims[ncName(d.name)] = i === recDim.id ? recDim.length : d.size));
+      h.dimensions.forEach((d, i) => (dims[d.name] = i === h.recordDim ? h.numRecords : d.size));
       const layout = new Map<string, Layout>();
-      const variables: NcVariable[] = reader.variables.map((v) => {
-        const type = NC3_TYPES[v.type];
-        if (!type) throw new DecodeError('CORRUPT', path, `variable ${v.name}: unknown type ${v.type}`);
-        const names = v.dimensions.map((id) => {
-          const n = dimNames[id];
-          if (n === undefined) throw new DecodeError('CORRUPT', path, `variable ${v.name}: dimension id ${id} does not exist`);
-          return n;
-        });
-        layout.set(ncName(v.name), { offset: v.offset, record: v.record });
-        const list = v.attributes as Array<{ name: string; type: string; value: unknown }>;
-        const attrTypes = Object.fromEntries(list.map((a) => [a.name, NC3_TYPES[a.type] ?? 'char'])) as Record<string, NcType>;
-        return { name: ncName(v.name), dims: names, shape: names.map((n) => dims[n]!), type, attrs: attrs(list), attrTypes };
+      const variables: NcVariable[] = h.variables.map((v) => {
+        const names = v.dimIds.map((id) => h.dimensions[id]!.name);
+        // A damaged dimension length must not turn into a huge allocation: a variable's values must fit in the file.
+        const inner = names.slice(v.record ? 1 : 0).reduce((p, n) => p * dims[n]!, TYPE_BYTES[v.type as Exclude<NcType, 'string'>]);
+        if (v.begin + inner > size || (v.record && inner > h.recordStep)) {
+          throw new DecodeError('CORRUPT', path, `variable ${v.name}: ${inner} bytes of data at offset ${v.begin} cannot fit in the file (${size} bytes)`);
+        }
+        layout.set(v.name, { offset: v.begin, record: v.record });
+        const attrTypes = Object.fromEntries(v.attributes.map((a) => [a.name, a.type])) as Record<string, NcType>;
+        return { name: v.name, dims: names, shape: names.map((n) => dims[n]!), type: v.type, attrs: attrs(v.attributes), attrTypes };
       });
-      const globalAttrs = attrs(reader.globalAttributes as Array<{ name: string; value: unknown }>);
-      return new NetCDF3Backend(path, fh, size, dims, variables, globalAttrs, layout, recDim.recordStep ?? 0);
+      return new NetCDF3Backend(path, fh, size, dims, variables, attrs(h.attributes), layout, h.recordStep, h.version === 5 ? 'cdf5' : 'netcdf3');
     } catch (e) {
       await fh.close();
       if (e instanceof DecodeError) throw e;
@@ -136,31 +125,29 @@ export class NetCDF3Backend implements NcBackend {
   }
 }
 
-async function parseHeader(path: string, fh: FileHandle, size: number): Promise<NetCDFReader> {
+async function parseHeader(path: string, fh: FileHandle, size: number): Promise<CdfHeader> {
   // The header length is not stored up front: parse a prefix and grow it until it fits.
   let len = Math.min(size, 64 * 1024);
   for (;;) {
     const buf = new Uint8Array(len);
     await fh.read(buf, 0, len, 0);
     try {
-      return new NetCDFReader(buf);
+      return parseCdfHeader(buf, size);
     } catch (e) {
-      const msg = (e as Error).message ?? String(e);
-      const outOfRange = /out of bounds|offset|range|beyond/i.test(msg) || e instanceof RangeError;
-      if (len >= size || len >= MAX_HEADER_BYTES || !outOfRange) {
-        throw new DecodeError(len >= size && outOfRange ? 'TRUNCATED' : 'CORRUPT', path, `NetCDF-3 header: ${msg}`);
+      if (e instanceof NeedMoreBytes && len < size && len < MAX_HEADER_BYTES) {
+        len = Math.min(size, len * 4);
+        continue;
       }
-      len = Math.min(size, len * 4);
+      if (e instanceof NeedMoreBytes) throw new DecodeError('LIMIT', path, `NetCDF header larger than ${MAX_HEADER_BYTES} bytes`);
+      if (e instanceof CdfHeaderError) throw new DecodeError(/past the end/.test(e.message) ? 'TRUNCATED' : 'CORRUPT', path, `NetCDF header: ${e.message}`);
+      throw e;
     }
   }
 }
 
-function attrs(list: Array<{ name: string; value: unknown }>): Record<string, AttrValue> {
+function attrs(list: CdfAttribute[]): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
-  for (const a of list) {
-    const v = a.value;
-    out[ncName(a.name)] = typeof v === 'string' || typeof v === 'number' ? v : Array.isArray(v) ? (v as number[]) : String(v);
-  }
+  for (const a of list) out[a.name] = a.value;
   return out;
 }
 

@@ -5,8 +5,13 @@ import { repoRoot } from '../../support/corpus.js';
 import { fuzzDecoder } from '../../support/fuzz.js';
 
 const CASES = Number(process.env.WEKEO_FUZZ_CASES ?? 2000);
-// One classic (NetCDF-3) and one HDF5-based (NetCDF-4) sample.
-const files = [join(repoRoot, 'samples/era5-pressure-levels/test4.nc'), join(repoRoot, 'samples/ncep-air/air.nc')];
+// Classic (CDF-1/2), 64-bit data (CDF-5) and HDF5-based (NetCDF-4) files.
+const files = [
+  join(repoRoot, 'samples/era5-pressure-levels/test4.nc'),
+  join(repoRoot, 'samples/ncep-air/air.nc'),
+  join(repoRoot, 'test/fixtures/netcdf/cdf5_types.nc'),
+  join(repoRoot, 'test/fixtures/netcdf/ref_nctest_classic.nc'),
+];
 
 it(`NetCDF decoder survives ${CASES} mutated files with a typed error or a result`, async () => {
   const res = await fuzzDecoder(netcdfDecoder, files, CASES, 99, 5000);
