@@ -66,8 +66,14 @@ async function openBackend(path: string): Promise<NcBackend> {
  * dimension (its coordinate variable's values, or the index), as xarray's to_dataframe does.
  */
 type Layout =
-  | { kind: 'geo'; roles: AxisRole[]; dims: string[] }
+  | { kind: 'geo'; roles: AxisRole[]; dims: string[]; curvilinear?: Curvilinear }
   | { kind: 'array'; dims: string[]; hasTime: boolean; dimColumns: DimColumn[] };
+
+/** 2-D latitude/longitude variables (CF `coordinates`) that place each (y, x) cell of a curvilinear grid. */
+interface Curvilinear {
+  lat: string;
+  lon: string;
+}
 
 /** One coordinate column of an array group: values per index of one dimension. */
 interface DimColumn {
@@ -86,7 +92,7 @@ interface Grouping {
 /** Groups data variables by dimensions: geographic grids when the axes allow, arrays otherwise. */
 async function analyse(b: NcBackend): Promise<{ groupings: Grouping[]; skipped: string[] }> {
   const vars = b.variables;
-  const byKey = new Map<string, { vars: NcVariable[]; geo: AxisRole[] | null }>();
+  const byKey = new Map<string, { vars: NcVariable[]; geo: AxisRole[] | null; curvilinear?: Curvilinear }>();
   const skipped: string[] = [];
   for (const v of vars) {
     if (coordinateVariable(vars, v.dims[0] ?? '') === v) continue;
@@ -95,18 +101,74 @@ async function analyse(b: NcBackend): Promise<{ groupings: Grouping[]; skipped: 
       continue;
     }
     const roles = v.dims.map((d) => axisRole(coordinateVariable(vars, d), d));
-    const geo = v.dims.length >= 2 && layoutProblem(roles) === null ? roles.map((r) => (r === 'other' ? 'level' : r)) : null;
+    let geo = v.dims.length >= 2 && layoutProblem(roles) === null ? roles.map((r) => (r === 'other' ? 'level' : r)) : null;
+    const curvilinear = geo ? undefined : curvilinearCoordinates(vars, v);
+    if (curvilinear) {
+      const withGrid: AxisRole[] = [...roles.slice(0, -2), 'lat', 'lon'];
+      if (layoutProblem(withGrid) === null) geo = withGrid.map((r) => (r === 'other' ? 'level' : r));
+    }
     const key = v.dims.length ? v.dims.join(',') : '(scalar)';
-    const entry = byKey.get(key) ?? { vars: [], geo };
+    const entry = byKey.get(key) ?? { vars: [], geo, curvilinear: geo ? curvilinear : undefined };
     entry.vars.push(v);
     byKey.set(key, entry);
   }
   const groupings: Grouping[] = [];
-  for (const [key, { vars: gv, geo }] of byKey) {
+  for (const [key, { vars: gv, geo, curvilinear }] of byKey) {
     const dims = gv[0]!.dims;
-    groupings.push(geo ? { group: await buildGroup(b, key, gv, { kind: 'geo', roles: geo, dims }), layout: { kind: 'geo', roles: geo, dims } } : await buildArrayGroup(b, key, gv));
+    const layout: Layout | null = geo ? { kind: 'geo', roles: geo, dims, curvilinear } : null;
+    groupings.push(layout ? { group: await buildGroup(b, key, gv, layout), layout } : await buildArrayGroup(b, key, gv));
   }
   return { groupings, skipped };
+}
+
+/**
+ * The 2-D latitude and longitude variables a variable names in its CF `coordinates` attribute,
+ * on exactly its two last dimensions (swaths, curvilinear ocean grids); undefined otherwise.
+ */
+function curvilinearCoordinates(vars: NcVariable[], v: NcVariable): Curvilinear | undefined {
+  if (v.dims.length < 2) return undefined;
+  const yx = v.dims.slice(-2).join(',');
+  const named = (attrString(v.attrs.coordinates) ?? '').split(/\s+/).filter(Boolean);
+  const onGrid = named.map((n) => vars.find((x) => x.name === n)).filter((x): x is NcVariable => !!x && x.dims.join(',') === yx && x.type !== 'char' && x.type !== 'string');
+  const lat = onGrid.find((x) => axisRole(x, x.name) === 'lat');
+  const lon = onGrid.find((x) => axisRole(x, x.name) === 'lon');
+  return lat && lon ? { lat: lat.name, lon: lon.name } : undefined;
+}
+
+/** Per-row latitude and per-column longitude extents of a curvilinear grid, read in bands of rows. */
+async function curvilinearExtents(b: NcBackend, c: Curvilinear, ny: number, nx: number): Promise<{ rowLat: Array<[number, number]>; colLon: Array<[number, number]> }> {
+  const rowLat: Array<[number, number]> = Array.from({ length: ny }, () => [Infinity, -Infinity]);
+  const colLon: Array<[number, number]> = Array.from({ length: nx }, () => [Infinity, -Infinity]);
+  const band = Math.max(1, Math.floor((4 << 20) / Math.max(1, nx)));
+  for (let y0 = 0; y0 < ny; y0 += band) {
+    const rows = Math.min(band, ny - y0);
+    const { lat, lon } = await cellCoordinates(b, c, [y0, y0 + rows], [0, nx]);
+    for (let r = 0; r < rows; r++) {
+      const ext = rowLat[y0 + r]!;
+      for (let x = 0; x < nx; x++) {
+        const la = lat[r * nx + x]!;
+        const lo = lon[r * nx + x]!;
+        if (la < ext[0]) ext[0] = la;
+        if (la > ext[1]) ext[1] = la;
+        const ce = colLon[x]!;
+        if (lo < ce[0]) ce[0] = lo;
+        if (lo > ce[1]) ce[1] = lo;
+      }
+    }
+  }
+  // Rows or columns without any valid position can match no bbox.
+  for (const e of [...rowLat, ...colLon]) if (e[0] > e[1]) (e[0] = NaN), (e[1] = NaN);
+  return { rowLat, colLon };
+}
+
+/** Decoded (CF mask-and-scale; missing = NaN) latitude and longitude of the cells of a window. */
+async function cellCoordinates(b: NcBackend, c: Curvilinear, y: IndexRange, x: IndexRange): Promise<{ lat: Float64Array; lon: Float64Array }> {
+  const read = async (name: string): Promise<Float64Array> => {
+    const v = b.variables.find((q) => q.name === name)!;
+    const d = decodeCf(await b.read(name, [y[0], x[0]], [y[1] - y[0], x[1] - x[0]]), cfPacking(v));
+    return Float64Array.from(d.values);
+  };
+  return { lat: await read(c.lat), lon: await read(c.lon) };
 }
 
 /** Points layout needs dims ordered [time] [level] lat lon with at most one extra (level) axis. */
@@ -196,10 +258,23 @@ async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[]): Pr
 async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: Extract<Layout, { kind: 'geo' }>): Promise<VariableGroup> {
   const all = b.variables;
   const dimOf = (role: AxisRole) => layout.dims[layout.roles.indexOf(role)];
-  const latVar = coordinateVariable(all, dimOf('lat')!)!;
-  const lonVar = coordinateVariable(all, dimOf('lon')!)!;
-  const lat = await readWhole(b, latVar);
-  const lon = await readWhole(b, lonVar);
+  const c = layout.curvilinear;
+  const ny = b.dims[dimOf('lat')!]!;
+  const nx = b.dims[dimOf('lon')!]!;
+  let latSource: string;
+  let lonSource: string;
+  let extents: { rowLat: Array<[number, number]>; colLon: Array<[number, number]> };
+  if (c) {
+    [latSource, lonSource] = [c.lat, c.lon];
+    extents = await curvilinearExtents(b, c, ny, nx);
+  } else {
+    const latVar = coordinateVariable(all, dimOf('lat')!)!;
+    const lonVar = coordinateVariable(all, dimOf('lon')!)!;
+    [latSource, lonSource] = [latVar.name, lonVar.name];
+    const lat = await readWhole(b, latVar);
+    const lon = await readWhole(b, lonVar);
+    extents = { rowLat: lat.map((v) => [v, v]), colLon: lon.map((v) => [v, v]) };
+  }
   const coordinates: ColumnSpec[] = [];
   const metadata: Record<string, string> = {};
 
@@ -207,8 +282,8 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
   const timeVar = timeDim ? coordinateVariable(all, timeDim) : scalarTime(all, vars[0]!);
   const times = timeVar ? await timeAxis(b, timeVar, coordinates, metadata) : [];
   coordinates.push(
-    { name: 'lat', type: 'float64', nullable: false, metadata: { source: latVar.name, units: 'degrees_north' } },
-    { name: 'lon', type: 'float64', nullable: false, metadata: { source: lonVar.name, units: 'degrees_east' } },
+    { name: 'lat', type: 'float64', nullable: false, metadata: { source: latSource, units: 'degrees_north', ...(c ? { description: 'cell centre (2-D coordinate variable)' } : {}) } },
+    { name: 'lon', type: 'float64', nullable: false, metadata: { source: lonSource, units: 'degrees_east', ...(c ? { description: 'cell centre (2-D coordinate variable)' } : {}) } },
   );
   let levels: number[] = [];
   const levelDim = dimOf('level');
@@ -228,7 +303,7 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
     coordinates,
     times,
     levels,
-    grid: { kind: 'regular', ny: lat.length, nx: lon.length, rowLat: lat.map((x) => [x, x]), colLon: lon.map((x) => [x, x]), crs: 'EPSG:4326' },
+    grid: { kind: c ? 'curvilinear' : 'regular', ny, nx, rowLat: extents.rowLat, colLon: extents.colLon, crs: 'EPSG:4326' },
     metadata,
   };
 }
@@ -327,8 +402,16 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
           const lat = new Float64Array(rows);
           const lon = new Float64Array(rows);
           const level = hasLevel ? new Float64Array(rows) : undefined;
+          const cells = layout.curvilinear ? await cellCoordinates(b, layout.curvilinear, [y0, y1], x) : undefined;
           let i = 0;
           for (let li = 0; li < lc; li++) {
+            if (cells) {
+              lat.set(cells.lat, i);
+              lon.set(cells.lon, i);
+              if (level) level.fill(group.levels[l0 + li]!, i, i + ny * nx);
+              i += ny * nx;
+              continue;
+            }
             for (let yi = 0; yi < ny; yi++) {
               const la = group.grid.rowLat[y0 + yi]![0];
               lat.fill(la, i, i + nx);
