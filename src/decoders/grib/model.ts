@@ -1,3 +1,4 @@
+import type { SecondOrderHeader } from './second-order.js';
 /** What indexing a GRIB file learns about each field, before any data is decoded. */
 
 export type GridDef =
@@ -22,7 +23,8 @@ export type Packing =
   | { kind: 'jpeg2000'; r: number; e: number; d: number; bits: number }
   | { kind: 'png'; r: number; e: number; d: number; bits: number }
   | { kind: 'ccsds'; r: number; e: number; d: number; bits: number; flags: number; blockSize: number; rsi: number }
-  | { kind: 'grib1_simple'; r: number; e: number; d: number; bits: number; unusedBits: number };
+  | { kind: 'grib1_simple'; r: number; e: number; d: number; bits: number; unusedBits: number }
+  | { kind: 'grib1_second_order'; r: number; e: number; d: number; header: SecondOrderHeader };
 
 export interface GribField {
   /** Position in the file: message index (0-based) and field within a multi-field message. */

@@ -6,6 +6,7 @@
 import { DecodeError } from '../errors.js';
 import { f32, ibm32, isMissing, s16, s24, s32, s8, u16, u24, u32, u64 } from './bits.js';
 import type { Earth, GribField, GridDef, Packing } from './model.js';
+import { parseSecondOrderHeader } from './second-order.js';
 import type { FileSource } from './source.js';
 import { levelTypeName, parameterInfo } from './tables.js';
 
@@ -550,7 +551,15 @@ async function parseGrib1(src: FileSource, msg: number, start: number, length: n
   }
   let packing: GribField['packing'];
   if (bflags & 0x80) packing = { kind: 'unsupported', template: 50, what: 'spherical harmonics packing (GRIB1)' };
-  else if (bflags & 0x40) packing = { kind: 'unsupported', template: 1, what: 'GRIB1 second-order (complex) packing' };
+  else if (bflags & 0x40) {
+    let h: ReturnType<typeof parseSecondOrderHeader>;
+    try {
+      h = parseSecondOrderHeader(await src.read(start + pos, Math.min(bdsLen, 64)), bdsLen);
+    } catch (e) {
+      fail(src, msg, 'section 4 (BDS)', `second-order packing: ${(e as Error).message}`);
+    }
+    packing = typeof h === 'string' ? { kind: 'unsupported', template: 1, what: h } : { kind: 'grib1_second_order', r: ibm32(bds, 6), e: s16(bds, 4), d: s16(pds, 26), header: h };
+  }
   else packing = { kind: 'grib1_simple', r: ibm32(bds, 6), e: s16(bds, 4), d: s16(pds, 26), bits: bds[10]!, unusedBits: bflags & 0x0f };
 
   if (bitmapOffset >= 0) {

@@ -8,7 +8,8 @@ import { decodeJpeg2000 } from '../codecs/jpeg2000.js';
 import { decodePng } from '../codecs/png.js';
 import { DecodeError } from '../errors.js';
 import { readBits, unpackBits } from './bits.js';
-import type { GribField, Packing } from './model.js';
+import type { GribField, GridDef, Packing } from './model.js';
+import { SecondOrderError, undoBoustrophedonic, unpackSecondOrder } from './second-order.js';
 import type { FileSource } from './source.js';
 
 export interface FieldValues {
@@ -52,14 +53,32 @@ export async function decodeField(src: FileSource, f: GribField): Promise<FieldV
     packed = await unpack(f.packing, data, present, where, src.path);
   } catch (e) {
     if (e instanceof DecodeError) throw e;
-    const detail = e instanceof AecError ? `CCSDS stream: ${e.message}` : (e as Error).message;
+    const detail = e instanceof AecError ? `CCSDS stream: ${e.message}` : e instanceof SecondOrderError ? `second-order packing: ${e.message}` : (e as Error).message;
     throw new DecodeError('CORRUPT', src.path, `${where}, data section: ${detail}`);
   }
-  if (!bitmap) {
-    let missing = 0;
-    for (let i = 0; i < packed.length; i++) if (packed[i] !== packed[i]) missing++;
-    return { values: packed, missing };
+  const result = bitmap ? applyBitmap(packed, bitmap, points) : { values: packed, missing: countNaN(packed) };
+  if (f.packing.kind === 'grib1_second_order' && f.packing.header.boustrophedonic) {
+    // Stored order (bitmap included) reverses every second row; values are returned in scanning order.
+    undoBoustrophedonic(result.values, rowLengths(f.grid, points, where, src.path));
   }
+  return result;
+}
+
+function countNaN(v: Float64Array): number {
+  let missing = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] !== v[i]) missing++;
+  return missing;
+}
+
+/** Points per row in message order: the pl array of reduced grids, Ni otherwise. */
+function rowLengths(grid: GridDef, points: number, where: string, path: string): number[] {
+  if (grid.kind === 'reduced_gg') return grid.pl;
+  const ni = 'ni' in grid ? grid.ni : 0;
+  if (!(ni > 0) || points % ni !== 0) throw new DecodeError('CORRUPT', path, `${where}: boustrophedonic order needs whole rows (${points} points, ${ni} per row)`);
+  return new Array<number>(points / ni).fill(ni);
+}
+
+function applyBitmap(packed: Float64Array, bitmap: Uint8Array, points: number): FieldValues {
   const values = new Float64Array(points);
   let k = 0;
   let missing = 0;
@@ -88,6 +107,10 @@ async function unpack(p: Packing, data: Uint8Array, n: number, where: string, pa
       if (p.bits > 32) throw new DecodeError('CORRUPT', path, `${where}, section 5: ${p.bits} bits per value`);
       const x = unpackBits(data, 0, p.bits, n);
       scaleInto(x, p.r, p.e, p.d, out, n);
+      return out;
+    }
+    case 'grib1_second_order': {
+      scaleInto(unpackSecondOrder(p.header, data, n), p.r, p.e, p.d, out, n);
       return out;
     }
     case 'ieee': {

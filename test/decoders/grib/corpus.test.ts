@@ -26,15 +26,26 @@ interface OracleField {
 interface Oracle { fields: OracleField[] }
 
 const fixtureDir = join(repoRoot, 'test/fixtures/grib');
+const fixture = (name: string) => ({ name, path: join(fixtureDir, name), oracle: join(fixtureDir, `${name}.oracle.json`) });
+/** Made by scripts/gen-grib1-second-order-fixtures.sh (ecCodes repacking; no corpus file uses GRIB1 second-order packing). */
+const GENERATED = ['era5_second_order.grib', 'second_order_bitmap_reduced.grib'];
 const files = corpusFiles('grib').length
-  ? corpusFiles('grib')
-  : readdirSync(fixtureDir).filter((f) => !f.endsWith('.json')).sort().map((name) => ({ name, path: join(fixtureDir, name), oracle: join(fixtureDir, `${name}.oracle.json`) }));
+  ? [...corpusFiles('grib'), ...GENERATED.map(fixture)]
+  : readdirSync(fixtureDir).filter((f) => !f.endsWith('.json')).sort().map(fixture);
 
 /** Grids the issue asks us to refuse clearly (ecCodes itself decodes their values). */
 const UNSUPPORTED = new Map([
   ['test_icon.grib', /unstructured grid \(template 3\.101\)/],
   ['spherical_harmonics.grib', /spherical harmonics/],
 ]);
+
+/**
+ * Fields whose oracle ecCodes itself gets wrong, compared instead with the field they were repacked
+ * from (same file). ecCodes 2.28's grib_get_data prints fill values (9999) as data for boustrophedonic
+ * second-order fields with a bitmap, while its own `values` statistics (grib_get max/min/numberOfMissing)
+ * agree with the source field; the test also checks the decoded arrays are identical.
+ */
+const SAME_AS: Record<string, Record<number, number>> = { 'second_order_bitmap_reduced.grib': { 2: 0, 3: 1 } };
 
 const rel = (a: number, b: number, tol = 1e-12) => a === b || Math.abs(a - b) <= tol * Math.max(Math.abs(a), Math.abs(b), 1e-300);
 
@@ -57,7 +68,7 @@ describe.each(files)('GRIB $name', ({ name, path, oracle: oraclePath }) => {
     const report = await gribDecoder.inspect(path);
     expect(report.fields.length).toBe(oracle.fields.length);
     report.fields.forEach((f, i) => {
-      const o = oracle.fields[i]!;
+      const o = oracle.fields[SAME_AS[name]?.[i] ?? i]!;
       const where = `field ${i + 1} (${o.shortName})`;
       if (o.shortName === 'unknown') expect(f.name, where).toMatch(/^param_/);
       else expect(f.name, where).toBe(o.shortName);
@@ -84,8 +95,10 @@ describe.each(files)('GRIB $name', ({ name, path, oracle: oraclePath }) => {
       const picks = fields.length <= 12 ? fields.map((_, i) => i) : [0, fields.length >> 1, fields.length - 1];
       for (const i of picks) {
         const f = fields[i]!;
-        const o = oracle.fields[i]!;
+        const same = SAME_AS[name]?.[i];
+        const o = oracle.fields[same ?? i]!;
         const { values } = await decodeField(src, f);
+        if (same !== undefined) expect(Array.from(values)).toEqual(Array.from((await decodeField(src, fields[same]!)).values));
         const geo = geometry(f.grid as GridDef);
         const inverse = new Map<number, number>();
         geo.order?.forEach((m, k) => inverse.set(m, k));

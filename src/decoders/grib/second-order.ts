@@ -1,0 +1,143 @@
+/**
+ * GRIB1 second-order packing, "general extended" variant (WMO GRIB1 binary data section with
+ * extended flags, table 11-2 bit 5): what ECMWF's archive (ERA5 and older IFS data) calls
+ * grid_second_order. Values are split into groups, each with a first-order value and its own bit
+ * width; optional spatial differencing (SPD) of order 1-3 and boustrophedonic row order.
+ *
+ * Octet numbers below are 1-based within the binary data section (BDS), as the standard gives them.
+ */
+import { readBits } from './bits.js';
+
+export interface SecondOrderHeader {
+  /** Octet where the first-order values start. */
+  n1: number;
+  /** Octet where the second-order values start. */
+  n2: number;
+  /** Octet where the group lengths start. */
+  nl: number;
+  groups: number;
+  widthOfFirstOrder: number;
+  widthOfWidths: number;
+  widthOfLengths: number;
+  /** Spatial differencing order (0-3) and the bit width of its initial values and bias. */
+  spdOrder: number;
+  widthOfSpd: number;
+  boustrophedonic: boolean;
+}
+
+export class SecondOrderError extends Error {}
+
+/** Reads the header from the first octets of the BDS (octet 14 holds the extended flags); a string names a variant we do not decode. */
+export function parseSecondOrderHeader(bds: Uint8Array, bdsLength: number): SecondOrderHeader | string {
+  if (bds.length < 26) throw new SecondOrderError(`section too short (${bdsLength} octets) for a second-order header`);
+  const ext = bds[13]!;
+  if (ext & 0x40) return 'GRIB1 second-order packing of a matrix of values';
+  if (!(ext & 0x08)) return 'GRIB1 second-order packing other than general extended (row by row / constant width / general)';
+  if (ext & 0x20) return 'GRIB1 second-order packing with a secondary bitmap';
+  const u16 = (o: number) => (bds[o]! << 8) | bds[o + 1]!;
+  const h: SecondOrderHeader = {
+    widthOfFirstOrder: bds[10]!,
+    n1: u16(11),
+    n2: u16(14),
+    groups: u16(16) + 65536 * bds[20]!,
+    widthOfWidths: bds[21]!,
+    widthOfLengths: bds[22]!,
+    nl: u16(23),
+    spdOrder: ext & 0x03,
+    widthOfSpd: ext & 0x03 ? bds[25]! : 0,
+    boustrophedonic: (ext & 0x04) !== 0,
+  };
+  for (const [k, w] of [['first-order values', h.widthOfFirstOrder], ['group widths', h.widthOfWidths], ['group lengths', h.widthOfLengths], ['SPD', h.widthOfSpd]] as const) {
+    if (w > 32) throw new SecondOrderError(`${w} bits per ${k}`);
+  }
+  const widthsStart = h.spdOrder ? 27 + Math.ceil(((h.spdOrder + 1) * h.widthOfSpd) / 8) : 26;
+  const need = (octet: number, bits: number, what: string): void => {
+    if (octet < 12 || octet - 1 + Math.ceil(bits / 8) > bdsLength) throw new SecondOrderError(`${what} at octet ${octet} (${bits} bits) outside the ${bdsLength}-octet section`);
+  };
+  need(widthsStart, h.groups * h.widthOfWidths, 'group widths');
+  need(h.nl, h.groups * h.widthOfLengths, 'group lengths');
+  need(h.n1, h.groups * h.widthOfFirstOrder, 'first-order values');
+  if (h.n2 < 12 || h.n2 > bdsLength + 1) throw new SecondOrderError(`second-order values at octet ${h.n2} outside the section`);
+  return h;
+}
+
+/**
+ * Decodes the integer values X (before R + X·2^E scaling), in message order. `data` holds the BDS
+ * from octet 12 on; `expected` is the number of values the bitmap or grid calls for.
+ * `rowLengths` (points per row, for undoing boustrophedonic order) is needed when that flag is set.
+ */
+export function unpackSecondOrder(h: SecondOrderHeader, data: Uint8Array, expected: number): Float64Array {
+  const at = (octet: number) => (octet - 12) * 8;
+  const widthsStart = h.spdOrder ? 27 + Math.ceil(((h.spdOrder + 1) * h.widthOfSpd) / 8) : 26;
+  const widths = new Uint8Array(h.groups);
+  const lengths = new Float64Array(h.groups);
+  const firsts = new Float64Array(h.groups);
+  let total = h.spdOrder;
+  let bits = 0;
+  for (let g = 0; g < h.groups; g++) {
+    const w = h.widthOfWidths ? readBits(data, at(widthsStart) + g * h.widthOfWidths, h.widthOfWidths) : 0;
+    if (w > 32) throw new SecondOrderError(`group ${g}: ${w} bits per value`);
+    widths[g] = w;
+    lengths[g] = h.widthOfLengths ? readBits(data, at(h.nl) + g * h.widthOfLengths, h.widthOfLengths) : 0;
+    firsts[g] = h.widthOfFirstOrder ? readBits(data, at(h.n1) + g * h.widthOfFirstOrder, h.widthOfFirstOrder) : 0;
+    total += lengths[g]!;
+    bits += w * lengths[g]!;
+  }
+  if (total !== expected) throw new SecondOrderError(`groups hold ${total} values, expected ${expected}`);
+  if (at(h.n2) + bits > data.length * 8) throw new SecondOrderError(`second-order values (${bits} bits) run past the end of the section`);
+
+  const x = new Float64Array(total);
+  let n = h.spdOrder;
+  let pos = at(h.n2);
+  for (let g = 0; g < h.groups; g++) {
+    const w = widths[g]!;
+    const first = firsts[g]!;
+    for (let j = 0; j < lengths[g]!; j++, n++) {
+      x[n] = first + (w ? readBits(data, pos, w) : 0);
+      pos += w;
+    }
+  }
+  if (h.spdOrder) undoSpatialDifferencing(h, data, x);
+  return x;
+}
+
+/** Initial values are unsigned, the bias is sign and magnitude, all `widthOfSpd` bits wide, from octet 27. */
+function undoSpatialDifferencing(h: SecondOrderHeader, data: Uint8Array, x: Float64Array): void {
+  const w = h.widthOfSpd;
+  const base = (27 - 12) * 8;
+  for (let i = 0; i < h.spdOrder; i++) x[i] = readBits(data, base + i * w, w);
+  const raw = readBits(data, base + h.spdOrder * w, w);
+  const sign = w > 0 && raw >= 2 ** (w - 1);
+  const bias = sign ? -(raw - 2 ** (w - 1)) : raw;
+  const n = x.length;
+  if (h.spdOrder === 1) {
+    let y = x[0]!;
+    for (let i = 1; i < n; i++) x[i] = y += x[i]! + bias;
+  } else if (h.spdOrder === 2) {
+    let y = x[1]! - x[0]!;
+    let z = x[1]!;
+    for (let i = 2; i < n; i++) {
+      y += x[i]! + bias;
+      x[i] = z += y;
+    }
+  } else if (h.spdOrder === 3) {
+    let y = x[2]! - x[1]!;
+    let z = y - (x[1]! - x[0]!);
+    let w3 = x[2]!;
+    for (let i = 3; i < n; i++) {
+      z += x[i]! + bias;
+      y += z;
+      x[i] = w3 += y;
+    }
+  }
+}
+
+/** Boustrophedonic order stores every second row reversed; rows are `rowLengths` points long. */
+export function undoBoustrophedonic(values: Float64Array, rowLengths: number[]): void {
+  let start = 0;
+  for (let r = 0; r < rowLengths.length; r++) {
+    const len = rowLengths[r]!;
+    if (r % 2 === 1) values.subarray(start, start + len).reverse();
+    start += len;
+  }
+}
