@@ -2,8 +2,8 @@
  * CCSDS 121.0-B / AEC decoding against streams encoded by libaec's reference tool for every
  * option (bits per sample 1-32, block sizes 8-64, RSI, preprocessing, signed, restricted code
  * options, MSB and 3-byte sample layouts), plus corrupt and truncated input. RSI padding
- * (AEC_PAD_RSI) is not covered: libaec 1.0.6's own tool cannot decode the padded streams it
- * writes, so there is no trustworthy reference. Regenerate with scripts/gen-ccsds-fixtures.sh.
+ * (AEC_PAD_RSI) is checked on the CCSDS reference data instead (ccsds-121b2.test.ts): libaec
+ * 1.0.6's tool cannot decode the padded streams it writes. Regenerate with scripts/gen-ccsds-fixtures.sh.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
