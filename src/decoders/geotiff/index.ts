@@ -11,6 +11,7 @@ import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import proj4 from 'proj4';
 import { asDecodeError, DecodeError } from '../errors.js';
 import { StatsAccumulator } from '../stats.js';
+import { isComplexFormat, readComplexWindow, type ComplexPart } from './complex.js';
 import { checkTiffStructure } from './structure.js';
 import type { ColumnBatch, ColumnData, ColumnSpec, DecoderPlugin, FieldStats, FileDescription, IndexRange, InspectReport, ReadSelection } from '../types.js';
 
@@ -24,6 +25,12 @@ export function sniffTiff(h: Uint8Array): boolean {
 }
 
 interface Band {
+  /** Variable name: band_N, or band_N_real / band_N_imag for complex samples. */
+  name: string;
+  /** 0-based TIFF sample (band) index. */
+  sample: number;
+  /** Which part of a complex sample this variable holds. */
+  part?: 'real' | 'imag';
   scale: number;
   offset: number;
   type: 'float32' | 'float64';
@@ -146,12 +153,18 @@ async function fileInfo(path: string): Promise<Info> {
           const md = ((await img.getGDALMetadata(s).catch(() => null)) ?? {}) as Record<string, string>;
           const fmt = formats[s] ?? formats[0] ?? 1;
           const b = bits[s] ?? bits[0] ?? 8;
-          if (fmt === 5 || fmt === 6) throw new DecodeError('UNSUPPORTED', path, `band ${s + 1}: complex samples (SampleFormat ${fmt}) are not supported`);
           const scale = md.SCALE !== undefined ? Number(md.SCALE) : 1;
           const offset = md.OFFSET !== undefined ? Number(md.OFFSET) : 0;
+          if (isComplexFormat(fmt)) {
+            // Complex samples become two variables; CInt16 and CFloat32 parts fit float32 exactly.
+            const type = b <= 32 || (fmt === 6 && b === 64) ? 'float32' : 'float64';
+            const t = scale !== 1 || offset !== 0 ? 'float64' : type;
+            bands.push({ name: `band_${s + 1}_real`, sample: s, part: 'real', scale, offset, type: t }, { name: `band_${s + 1}_imag`, sample: s, part: 'imag', scale, offset, type: t });
+            continue;
+          }
           // Scaled values and 32/64-bit data keep double precision; small integers fit float32 exactly.
           const wide = (fmt === 3 && b === 64) || (fmt !== 3 && b >= 32) || scale !== 1 || offset !== 0;
-          bands.push({ scale, offset, type: wide ? 'float64' : 'float32' });
+          bands.push({ name: `band_${s + 1}`, sample: s, scale, offset, type: wide ? 'float64' : 'float32' });
         }
         const gt = geotransform(img);
         const parsed = crsFromKeys(img.getGeoKeys() as Keys | null);
@@ -172,7 +185,11 @@ async function fileInfo(path: string): Promise<Info> {
           groups: [
             {
               id: 'raster',
-              variables: bands.map((b, i) => ({ name: `band_${i + 1}`, type: b.type, attributes: { scale: String(b.scale), offset: String(b.offset), nodata: String(img.getGDALNoData()) } })),
+              variables: bands.map((b) => ({
+                name: b.name,
+                type: b.type,
+                attributes: { scale: String(b.scale), offset: String(b.offset), nodata: String(img.getGDALNoData()), ...(b.part ? { complex_part: b.part, missing_when: 'real part equals nodata (GDAL)' } : {}) },
+              })),
               coordinates,
               times: [],
               levels: [],
@@ -245,6 +262,29 @@ function clamp(r: IndexRange | undefined, n: number, what: string, path: string)
 
 type Raster = ArrayLike<number>;
 
+/** Raw values of each requested band over a window, with the real part of complex samples (nodata is tested on it). */
+async function bandData(path: string, img: GeoTIFFImage, window: number[], wanted: Band[], ycbcr: boolean): Promise<Array<{ raw: Raster; mask: Raster }>> {
+  const plain = [...new Set(wanted.filter((b) => !b.part).map((b) => b.sample))];
+  const read = plain.length ? await rasters(path, img, window, ycbcr ? [0, 1, 2] : plain, ycbcr) : [];
+  const complex = new Map<number, ComplexPart>();
+  for (const b of wanted) {
+    if (!b.part || complex.has(b.sample)) continue;
+    try {
+      complex.set(b.sample, await readComplexWindow(img, window, b.sample));
+    } catch (e) {
+      throw new DecodeError('CORRUPT', path, `pixel data (complex band ${b.sample + 1}): ${(e as Error).message}`);
+    }
+  }
+  return wanted.map((b) => {
+    if (b.part) {
+      const c = complex.get(b.sample)!;
+      return { raw: b.part === 'real' ? c.real : c.imag, mask: c.real };
+    }
+    const r = read[ycbcr ? b.sample : plain.indexOf(b.sample)]!;
+    return { raw: r, mask: r };
+  });
+}
+
 async function rasters(path: string, img: GeoTIFFImage, window: number[], samples: number[], ycbcr = false): Promise<Raster[]> {
   try {
     const r = (ycbcr ? await img.readRGB({ window, interleave: false }) : await img.readRasters({ window, samples, interleave: false })) as unknown as Raster[];
@@ -259,16 +299,15 @@ async function rasters(path: string, img: GeoTIFFImage, window: number[], sample
 async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<ColumnBatch> {
   const info = await fileInfo(path);
   if (sel.group !== 'raster') throw new DecodeError('BAD_SELECTION', path, `no variable group "${sel.group}" (have raster)`);
-  const idx = sel.variables.map((v) => {
-    const m = /^band_(\d+)$/.exec(v);
-    const i = m ? Number(m[1]) - 1 : -1;
-    if (i < 0 || i >= info.bands.length) throw new DecodeError('BAD_SELECTION', path, `no variable ${v} (have band_1..band_${info.bands.length})`);
-    return i;
+  const wanted = sel.variables.map((v) => {
+    const b = info.bands.find((x) => x.name === v);
+    if (!b) throw new DecodeError('BAD_SELECTION', path, `no variable ${v} (have ${info.bands.map((x) => x.name).join(', ')})`);
+    return b;
   });
   const y = clamp(sel.y, info.height, 'y', path);
   const x = clamp(sel.x, info.width, 'x', path);
   const nx = x[1] - x[0];
-  const band = Math.max(1, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / ((32 + 8 * idx.length) * nx)));
+  const band = Math.max(1, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / ((32 + 8 * wanted.length) * nx)));
   const f = project(info.crs, info.geographic);
   const gt = info.gt;
   const tiff = await open(path);
@@ -277,8 +316,7 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
     for (let y0 = y[0]; y0 < y[1]; y0 += band) {
       const y1 = Math.min(y[1], y0 + band);
       const rows = (y1 - y0) * nx;
-      const data = await rasters(path, img, [x[0], y0, x[1], y1], idx, info.ycbcr);
-      if (info.ycbcr) data.splice(0, data.length, ...idx.map((b) => data[b]!));
+      const data = await bandData(path, img, [x[0], y0, x[1], y1], wanted, info.ycbcr);
       const lat = new Float64Array(rows);
       const lon = new Float64Array(rows);
       const xs = new Float64Array(rows);
@@ -298,7 +336,7 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
         { name: 'lon', values: lon, validity: geoValidity, nullCount: f ? 0 : rows },
       ];
       if (!info.geographic) columns.push({ name: 'x', values: xs, nullCount: 0 }, { name: 'y', values: ys, nullCount: 0 });
-      idx.forEach((b, i) => columns.push({ name: sel.variables[i]!, ...decodeBand(data[i]!, info.bands[b]!, info.nodata) }));
+      wanted.forEach((b, i) => columns.push({ name: b.name, ...decodeBand(data[i]!.raw, b, info.nodata, data[i]!.mask) }));
       yield { numRows: rows, columns };
     }
   } catch (e) {
@@ -308,14 +346,16 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   }
 }
 
-function decodeBand(raw: Raster, b: Band, nodata: number | null): Omit<ColumnData, 'name'> {
+/** Scales a band; a pixel is missing where `mask` (the band itself, or a complex sample's real part) is nodata or NaN. */
+function decodeBand(raw: Raster, b: Band, nodata: number | null, mask: Raster = raw): Omit<ColumnData, 'name'> {
   const n = raw.length;
   const out = b.type === 'float64' ? new Float64Array(n) : new Float32Array(n);
   const validity = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < n; i++) {
     const v = raw[i]!;
-    if (v !== v || v === nodata) {
+    const m = mask[i]!;
+    if (v !== v || m !== m || m === nodata) {
       out[i] = NaN;
       nulls++;
     } else {
@@ -336,14 +376,14 @@ async function inspectFile(path: string): Promise<InspectReport> {
     const step = Math.max(1, Math.floor((16 << 20) / (info.width * 8 * info.bands.length)));
     for (let y0 = 0; y0 < info.height; y0 += step) {
       const y1 = Math.min(info.height, y0 + step);
-      const data = await rasters(path, img, [0, y0, info.width, y1], info.bands.map((_, i) => i), info.ycbcr);
-      data.forEach((raw, b) => {
-        const d = decodeBand(raw, info.bands[b]!, info.nodata);
+      const data = await bandData(path, img, [0, y0, info.width, y1], info.bands, info.ycbcr);
+      data.forEach(({ raw, mask }, b) => {
+        const d = decodeBand(raw, info.bands[b]!, info.nodata, mask);
         const valid = d.validity;
         accs[b]!.add(d.values as Float32Array | Float64Array, valid ? (j) => (valid[j >> 3]! & (1 << (j & 7))) !== 0 : undefined);
       });
     }
-    const fields: FieldStats[] = accs.map((a, b) => a.toStats(`band_${b + 1}`, { type: info.bands[b]!.type, nodata: info.nodata, scale: info.bands[b]!.scale, offset: info.bands[b]!.offset }));
+    const fields: FieldStats[] = accs.map((a, b) => a.toStats(info.bands[b]!.name, { type: info.bands[b]!.type, nodata: info.nodata, scale: info.bands[b]!.scale, offset: info.bands[b]!.offset }));
     return { format: 'geotiff', fields };
   } catch (e) {
     throw asDecodeError(path, e, 'GeoTIFF inspect failed');

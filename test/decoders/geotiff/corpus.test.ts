@@ -12,7 +12,13 @@ import { geotiffDecoder } from '../../../src/decoders/geotiff/index.js';
 import type { ColumnBatch } from '../../../src/decoders/types.js';
 import { corpusFiles, readOracle, repoRoot } from '../../support/corpus.js';
 
-interface OracleBand { scale: number | null; offset: number | null; noDataValue: number | string | null; values: { count: number; missing: number; min?: number; max?: number; mean?: number } }
+interface OracleBand {
+  type: string;
+  scale: number | null;
+  offset: number | null;
+  noDataValue: number | string | null;
+  values: { count: number; missing: number; min?: number; max?: number; mean?: number; imag?: { min: number; max: number; mean: number } };
+}
 interface Oracle {
   size: [number, number];
   image_structure: Record<string, string>;
@@ -26,9 +32,12 @@ const files = corpusFiles('geotiff').length
   : readdirSync(fixtureDir).filter((f) => !f.endsWith('.json')).sort().map((name) => ({ name, path: join(fixtureDir, name), oracle: join(fixtureDir, `${name}.oracle.json`) }));
 
 /** Deliberate exclusions (also listed in the README's format table). */
+// Complex bands (CInt16 ...) are two variables, band_N_real and band_N_imag; GDAL's statistics are
+// those of the real part, its nodata test too; the oracle adds the imaginary part's min/max/mean.
+const names = (bands: OracleBand[]): string[] => bands.flatMap((b, i) => (b.type.startsWith('C') ? [`band_${i + 1}_real`, `band_${i + 1}_imag`] : [`band_${i + 1}`]));
+
 const UNSUPPORTED = new Map([
   ['image_webp.tif', /WebP|createImageBitmap/], // geotiff.js decodes WebP only through browser APIs
-  ['cint16.tif', /complex samples/], // complex int16 (Sentinel-1 SLC): not decoded yet
 ]);
 
 describe.each(files)('GeoTIFF $name', ({ name, path, oracle: oraclePath }) => {
@@ -47,12 +56,13 @@ describe.each(files)('GeoTIFF $name', ({ name, path, oracle: oraclePath }) => {
 
   it(`band statistics equal GDAL${lossy ? ' within the JPEG codec error' : ''}`, async () => {
     const r = await geotiffDecoder.inspect(path);
-    expect(r.fields.map((f) => f.name)).toEqual(o.bands.map((_, i) => `band_${i + 1}`));
-    r.fields.forEach((f, i) => {
+    expect(r.fields.map((f) => f.name)).toEqual(names(o.bands));
+    r.fields.forEach((f) => {
+      const i = Number(/^band_(\d+)/.exec(f.name)![1]) - 1;
       const b = o.bands[i]!;
       const s = b.scale ?? 1;
       const off = b.offset ?? 0;
-      const v = b.values;
+      const v = f.name.endsWith('_imag') ? { ...b.values, ...b.values.imag! } : b.values;
       const total = v.count;
       if (lossy) {
         expect(Math.abs(f.missing - v.missing), `${f.name} missing`).toBeLessThanOrEqual(total * 0.005);
@@ -86,9 +96,19 @@ describe.each(files)('GeoTIFF $name', ({ name, path, oracle: oraclePath }) => {
         expect(col('lon')!.values[0]).toBeCloseTo(s.x_center, 6);
         expect(col('lat')!.values[0]).toBeCloseTo(s.y_center!, 6);
       }
-      s.values.forEach((raw, i) => {
-        const c = col(`band_${i + 1}`)!;
+      s.values.forEach((sample, i) => {
         const band = o.bands[i]!;
+        if (Array.isArray(sample)) {
+          // Complex: [re, im]; missing when the real part is nodata (GDAL).
+          const [re, im] = sample;
+          const real = col(`band_${i + 1}_real`)!;
+          const imag = col(`band_${i + 1}_imag`)!;
+          if (re === band.noDataValue) return expect(real.validity && !(real.validity[0]! & 1)).toBe(true);
+          expect([Number(real.values[0]), Number(imag.values[0])]).toEqual([re, im]);
+          return;
+        }
+        const raw = sample;
+        const c = col(`band_${i + 1}`)!;
         const isNull = c.validity && !(c.validity[0]! & 1);
         const nd = band.noDataValue === 'NaN' ? NaN : band.noDataValue;
         const noData = raw === null || raw === 'NaN' || (typeof raw === 'number' && (Number.isNaN(raw) || raw === nd));
