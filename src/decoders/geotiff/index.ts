@@ -1,7 +1,7 @@
 /**
  * The GeoTIFF / COG decoder plugin (geotiff.js): strips and tiles, chunky and planar, the
- * compressions geotiff.js decodes (none, deflate, LZW, PackBits, JPEG, zstd, LERC) with
- * predictors, BigTIFF and both byte orders. One variable group "raster" per file with variables
+ * compressions geotiff.js decodes (none, deflate via node:zlib, LZW, PackBits, JPEG, zstd, LERC,
+ * WebP via libwebp) with predictors, complex samples (band_N_real / band_N_imag), BigTIFF and both byte orders. One variable group "raster" per file with variables
  * band_1..band_N (per-band GDAL scale/offset applied; nodata and NaN become nulls), native x/y and
  * lat/lon of pixel centres (proj4) in the points layout. Window reads go through readRasters
  * with a window, so only the tiles or strips a partition needs are read.
@@ -11,11 +11,14 @@ import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import proj4 from 'proj4';
 import { asDecodeError, DecodeError } from '../errors.js';
 import { StatsAccumulator } from '../stats.js';
+import { registerTiffCodecs } from './codecs.js';
 import { isComplexFormat, readComplexWindow, type ComplexPart } from './complex.js';
 import { checkTiffStructure } from './structure.js';
 import type { ColumnBatch, ColumnData, ColumnSpec, DecoderPlugin, FieldStats, FileDescription, IndexRange, InspectReport, ReadSelection } from '../types.js';
 
 const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
+
+registerTiffCodecs();
 
 export function sniffTiff(h: Uint8Array): boolean {
   if (h.length < 4) return false;
