@@ -1,13 +1,14 @@
 /**
  * Compression decoders we register with geotiff.js: deflate through node:zlib (about 1.8x faster
- * than geotiff.js's bundled inflater, see ../shared/notes/dependencies.md) and WebP through
- * libwebp compiled to WebAssembly (@jsquash/webp), since geotiff.js decodes WebP only with browser
- * APIs (createImageBitmap) that Node lacks.
+ * than geotiff.js's bundled inflater, see ../shared/notes/dependencies.md), WebP through libwebp
+ * compiled to WebAssembly (@jsquash/webp), since geotiff.js decodes WebP only with browser APIs
+ * (createImageBitmap) that Node lacks, and a fix for horizontal differencing (predictor 2) of
+ * 16/32-bit big-endian files, which geotiff.js undoes in the host's byte order.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
-import { addDecoder, BaseDecoder } from 'geotiff';
+import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
 
 const require = createRequire(import.meta.url);
 
@@ -58,27 +59,90 @@ class WebpDecoder extends BaseDecoder {
   }
 }
 
-let registered = false;
+interface PredictorParameters {
+  tileWidth: number;
+  tileHeight: number;
+  predictor: number;
+  bitsPerSample: number[] | number;
+  planarConfiguration: number;
+  littleEndian?: boolean;
+}
 
-export function registerTiffCodecs(): void {
-  if (registered) return;
-  registered = true;
-  addDecoder([8, 32946], async () => ZlibDeflateDecoder as unknown as typeof BaseDecoder);
-  // WebP needs samplesPerPixel; geotiff.js's own WebP entry passes it the same way.
-  addDecoder(
-    50001,
-    async () => WebpDecoder as unknown as typeof BaseDecoder,
-    (async (fd: { loadValue(name: string): Promise<unknown>; hasTag(name: string): boolean }) => {
-      const tiled = !fd.hasTag('StripOffsets');
-      return {
-        tileWidth: Number(await fd.loadValue(tiled ? 'TileWidth' : 'ImageWidth')),
-        tileHeight: Number(tiled ? await fd.loadValue('TileLength') : (await fd.loadValue('RowsPerStrip')) || (await fd.loadValue('ImageLength'))),
-        planarConfiguration: Number(await fd.loadValue('PlanarConfiguration')),
-        bitsPerSample: (await fd.loadValue('BitsPerSample')) as number[],
-        predictor: Number((await fd.loadValue('Predictor')) || 1),
-        samplesPerPixel: Number(await fd.loadValue('SamplesPerPixel')) || 4,
-      };
-    }) as unknown as Parameters<typeof addDecoder>[2],
-    false,
-  );
+/** Undoes predictor 2 on big-endian 16/32-bit samples in place, reading and writing big-endian. */
+function bigEndianHorizontal(block: ArrayBuffer, p: PredictorParameters): void {
+  const bits = Array.isArray(p.bitsPerSample) ? p.bitsPerSample : [p.bitsPerSample];
+  const bytes = bits[0]! / 8;
+  const stride = p.planarConfiguration === 2 ? 1 : bits.length;
+  const rowSamples = p.tileWidth * stride;
+  const v = new DataView(block);
+  const rows = Math.min(p.tileHeight, Math.floor(block.byteLength / (rowSamples * bytes)));
+  for (let r = 0; r < rows; r++) {
+    const base = r * rowSamples * bytes;
+    for (let i = stride; i < rowSamples; i++) {
+      const at = base + i * bytes;
+      const prev = at - stride * bytes;
+      if (bytes === 2) v.setUint16(at, (v.getUint16(at, false) + v.getUint16(prev, false)) & 0xffff, false);
+      else v.setUint32(at, (v.getUint32(at, false) + v.getUint32(prev, false)) >>> 0, false);
+    }
+  }
+}
+
+/** A geotiff.js decoder class that handles predictor 2 itself for big-endian 16/32-bit data. */
+function endianAware(Inner: typeof BaseDecoder): typeof BaseDecoder {
+  class EndianAwareDecoder extends Inner {
+    override async decode(buffer: ArrayBuffer): Promise<ArrayBuffer> {
+      const p = this.parameters as unknown as PredictorParameters;
+      const bits = Array.isArray(p.bitsPerSample) ? p.bitsPerSample[0]! : p.bitsPerSample;
+      if (p.predictor === 2 && p.littleEndian === false && (bits === 16 || bits === 32)) {
+        const block = (await this.decodeBlock(buffer)) as ArrayBuffer;
+        bigEndianHorizontal(block, p);
+        return block;
+      }
+      return (await super.decode(buffer)) as ArrayBuffer;
+    }
+  }
+  return EndianAwareDecoder as unknown as typeof BaseDecoder;
+}
+
+type DirectoryLike = { loadValue(name: string): Promise<unknown>; hasTag(name: string): boolean };
+
+/** Byte order of each image's directory: geotiff.js gives decoders the directory but not the file's byte order. */
+const byteOrder = new WeakMap<object, boolean>();
+
+/** Records an image's byte order for its decoders; call before reading its pixels. */
+export function noteByteOrder(img: { getFileDirectory(): unknown; littleEndian: boolean }): void {
+  byteOrder.set(img.getFileDirectory() as object, img.littleEndian);
+}
+
+/** geotiff.js's default decoder parameters, plus the file's byte order and samples per pixel. */
+async function parameters(fd: DirectoryLike): Promise<PredictorParameters & { samplesPerPixel: number }> {
+  const tiled = !fd.hasTag('StripOffsets');
+  return {
+    tileWidth: Number(await fd.loadValue(tiled ? 'TileWidth' : 'ImageWidth')),
+    tileHeight: Number(tiled ? await fd.loadValue('TileLength') : (await fd.loadValue('RowsPerStrip')) || (await fd.loadValue('ImageLength'))),
+    planarConfiguration: Number(await fd.loadValue('PlanarConfiguration')),
+    bitsPerSample: Array.from((await fd.loadValue('BitsPerSample')) as ArrayLike<number>),
+    predictor: Number((await fd.loadValue('Predictor')) || 1),
+    samplesPerPixel: Number(await fd.loadValue('SamplesPerPixel')) || 4,
+    littleEndian: byteOrder.get(fd),
+  };
+}
+const parameterFn = parameters as unknown as Parameters<typeof addDecoder>[2];
+
+let registered: Promise<void> | undefined;
+
+/** Registers our decoders with geotiff.js once per thread (the originals of the wrapped ones are looked up first). */
+export function registerTiffCodecs(): Promise<void> {
+  registered ??= (async () => {
+    const dummy = { tileWidth: 1, tileHeight: 1, predictor: 1, bitsPerSample: [8], planarConfiguration: 1 };
+    // none, LZW, PackBits, zstd: geotiff.js's own decoders with the big-endian predictor fix.
+    for (const id of [1, 5, 32773, 50000]) {
+      const Inner = (await getDecoder(id, dummy)).constructor as typeof BaseDecoder;
+      addDecoder(id, async () => endianAware(Inner), parameterFn);
+    }
+    addDecoder([8, 32946], async () => endianAware(ZlibDeflateDecoder as unknown as typeof BaseDecoder), parameterFn);
+    // WebP needs samplesPerPixel; geotiff.js's own WebP entry passes it the same way.
+    addDecoder(50001, async () => WebpDecoder as unknown as typeof BaseDecoder, parameterFn, false);
+  })();
+  return registered;
 }

@@ -11,14 +11,15 @@ import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import proj4 from 'proj4';
 import { asDecodeError, DecodeError } from '../errors.js';
 import { StatsAccumulator } from '../stats.js';
-import { registerTiffCodecs } from './codecs.js';
+import { noteByteOrder, registerTiffCodecs } from './codecs.js';
 import { isComplexFormat, readComplexWindow, type ComplexPart } from './complex.js';
 import { checkTiffStructure } from './structure.js';
 import type { ColumnBatch, ColumnData, ColumnSpec, DecoderPlugin, FieldStats, FileDescription, IndexRange, InspectReport, ReadSelection } from '../types.js';
 
 const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 
-registerTiffCodecs();
+// Our codecs replace some of geotiff.js's: registered before this module serves any file.
+await registerTiffCodecs();
 
 export function sniffTiff(h: Uint8Array): boolean {
   if (h.length < 4) return false;
@@ -123,6 +124,12 @@ function geotransform(img: GeoTIFFImage): number[] {
 
 const infos = new Map<string, Promise<Info>>();
 
+async function firstImage(tiff: GeoTIFF): Promise<GeoTIFFImage> {
+  const img = await tiff.getImage(0);
+  noteByteOrder(img as unknown as { getFileDirectory(): unknown; littleEndian: boolean });
+  return img;
+}
+
 async function open(path: string): Promise<GeoTIFF> {
   try {
     return await fromFile(path);
@@ -142,7 +149,7 @@ async function fileInfo(path: string): Promise<Info> {
       await checkTiffStructure(path);
       const tiff = await open(path);
       try {
-        const img = await tiff.getImage(0);
+        const img = await firstImage(tiff);
         const width = img.getWidth();
         const height = img.getHeight();
         if (!(width > 0 && height > 0) || width * height > 1 << 28) throw new DecodeError('LIMIT', path, `absurd raster size ${width} x ${height}`);
@@ -315,7 +322,7 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   const gt = info.gt;
   const tiff = await open(path);
   try {
-    const img = await tiff.getImage(0);
+    const img = await firstImage(tiff);
     for (let y0 = y[0]; y0 < y[1]; y0 += band) {
       const y1 = Math.min(y[1], y0 + band);
       const rows = (y1 - y0) * nx;
@@ -373,7 +380,7 @@ async function inspectFile(path: string): Promise<InspectReport> {
   const info = await fileInfo(path);
   const tiff = await open(path);
   try {
-    const img = await tiff.getImage(0);
+    const img = await firstImage(tiff);
     const accs = info.bands.map(() => new StatsAccumulator());
     // Row bands keep memory bounded for large rasters.
     const step = Math.max(1, Math.floor((16 << 20) / (info.width * 8 * info.bands.length)));
