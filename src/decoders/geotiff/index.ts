@@ -78,13 +78,28 @@ function ellipsoid(k: Keys): string {
   return '+datum=WGS84';
 }
 
-/** CRS from GeoKeys: EPSG codes we know, or user-defined transverse Mercator / Lambert azimuthal. */
+/** A GeoKey that holds a real code (32767 means "user-defined", 0 or absent "not given"). */
+function code(v: unknown): number {
+  const n = Number(v);
+  return n > 0 && n !== 32767 ? n : 0;
+}
+
+/**
+ * CRS from GeoKeys: EPSG codes we know; EPSG projection codes for UTM (ProjectionGeoKey 160zz /
+ * 161zz); user-defined transverse Mercator, Lambert azimuthal and, from an ESRI PE string,
+ * geostationary views. Anything else gives no CRS (lat/lon null) rather than a wrong one.
+ */
 export function crsFromKeys(k: Keys | null): { def: string | null; geographic: boolean } {
   if (!k) return { def: null, geographic: false };
   const model = Number(k.GTModelTypeGeoKey);
-  const pcs = Number(k.ProjectedCSTypeGeoKey);
-  if (model === 2 || (!pcs && Number(k.GeographicTypeGeoKey) > 0)) return { def: '+proj=longlat +datum=WGS84 +no_defs', geographic: true };
-  if (pcs && pcs !== 32767) return { def: epsgToProj4(pcs), geographic: false };
+  const pcs = code(k.ProjectedCSTypeGeoKey);
+  if (model === 2 || (model !== 1 && !pcs && code(k.GeographicTypeGeoKey) && !k.ProjCoordTransGeoKey && !k.PCSCitationGeoKey)) {
+    return { def: '+proj=longlat +datum=WGS84 +no_defs', geographic: true };
+  }
+  if (pcs) return { def: epsgToProj4(pcs), geographic: false };
+  const projection = code(k.ProjectionGeoKey);
+  if (projection >= 16001 && projection <= 16060) return { def: `+proj=utm +zone=${projection - 16000} ${ellipsoid(k)} +units=m +no_defs`, geographic: false };
+  if (projection >= 16101 && projection <= 16160) return { def: `+proj=utm +zone=${projection - 16100} +south ${ellipsoid(k)} +units=m +no_defs`, geographic: false };
   const ct = Number(k.ProjCoordTransGeoKey);
   const fe = Number(k.ProjFalseEastingGeoKey ?? 0);
   const fn = Number(k.ProjFalseNorthingGeoKey ?? 0);
@@ -98,6 +113,11 @@ export function crsFromKeys(k: Keys | null): { def: string | null; geographic: b
     const lat0 = Number(k.ProjCenterLatGeoKey ?? 0);
     const lon0 = Number(k.ProjCenterLongGeoKey ?? 0);
     return { def: `+proj=laea +lat_0=${lat0} +lon_0=${lon0} +x_0=${fe} +y_0=${fn} ${ellipsoid(k)} +units=m +no_defs`, geographic: false };
+  }
+  const pe = String(k.PCSCitationGeoKey ?? '');
+  if (/PROJECTION\["Geostationary_Satellite"\]/.test(pe)) {
+    const param = (name: string): number => Number(new RegExp(`PARAMETER\\["${name}",(-?[\\d.eE+-]+)\\]`).exec(pe)?.[1] ?? 0);
+    return { def: `+proj=geos +lon_0=${param('Longitude_Of_Center')} +h=${param('Height')} +x_0=${param('False_Easting')} +y_0=${param('False_Northing')} ${ellipsoid(k)} +units=m +no_defs`, geographic: false };
   }
   return { def: null, geographic: false };
 }
@@ -340,10 +360,18 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
           if (f) [lon[k], lat[k]] = f(px, py);
         }
       }
-      const geoValidity = f ? undefined : new Uint8Array((rows + 7) >> 3);
+      // Without a CRS, or where a pixel lies outside the projection's domain (the space around a
+      // geostationary disc), lat/lon are null.
+      let geoNulls = 0;
+      const geoValidity = new Uint8Array((rows + 7) >> 3);
+      for (let k = 0; k < rows; k++) {
+        if (f && Number.isFinite(lat[k]) && Number.isFinite(lon[k]) && Math.abs(lat[k]!) <= 90) geoValidity[k >> 3]! |= 1 << (k & 7);
+        else geoNulls++;
+      }
+      const geo = geoNulls ? { validity: geoValidity, nullCount: geoNulls } : { nullCount: 0 };
       const columns: ColumnData[] = [
-        { name: 'lat', values: lat, validity: geoValidity, nullCount: f ? 0 : rows },
-        { name: 'lon', values: lon, validity: geoValidity, nullCount: f ? 0 : rows },
+        { name: 'lat', values: lat, ...geo },
+        { name: 'lon', values: lon, ...geo },
       ];
       if (!info.geographic) columns.push({ name: 'x', values: xs, nullCount: 0 }, { name: 'y', values: ys, nullCount: 0 });
       wanted.forEach((b, i) => columns.push({ name: b.name, ...decodeBand(data[i]!.raw, b, info.nodata, data[i]!.mask) }));
