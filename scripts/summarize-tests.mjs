@@ -1,5 +1,5 @@
 // Sums vitest JSON, pytest JUnit XML and Maven Surefire XML reports into one line:
-// "N passed, N failed[, N skipped]" (the line CI reads). Exits 1 when anything failed or
+// "N passed, N failed" (the line CI reads; skipped tests are reported on the line before). Exits 1 when anything failed or
 // when no test ran at all.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,8 +12,12 @@ const vitest = join(outDir, 'vitest.json');
 if (existsSync(vitest)) {
   const r = JSON.parse(readFileSync(vitest, 'utf8'));
   const f = (r.numFailedTests ?? 0) + (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
-  passed += r.numPassedTests ?? 0; failed += f; skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  parts.push(`vitest ${r.numPassedTests ?? 0}/${f}`);
+  // Tests of a file that crashed stay pending: they count as failed, as does a run that ended in error.
+  const pendingInFailedFiles = (r.testResults ?? []).filter((t) => t.status === 'failed').flatMap((t) => t.assertionResults ?? []).filter((a) => a.status === 'pending').length;
+  const runError = (r.success === false || existsSync(join(outDir, 'vitest.failed'))) && f + pendingInFailedFiles === 0 ? 1 : 0;
+  const vf = f + pendingInFailedFiles + runError;
+  passed += r.numPassedTests ?? 0; failed += vf; skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) - pendingInFailedFiles;
+  parts.push(`vitest ${r.numPassedTests ?? 0}/${vf}${runError ? ' (run ended in an error)' : ''}`);
 } else { failed += 1; parts.push('vitest: no report'); }
 
 function junit(file, label) {
@@ -39,6 +43,6 @@ if (surefireDir && existsSync(surefireDir)) {
 
 if (existsSync(join(outDir, 'maven.failed'))) { failed += 1; parts.push('maven build failed'); }
 
-console.log(`suites: ${parts.join(', ')}`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+console.log(`suites: ${parts.join(', ')}${skipped ? `; ${skipped} skipped` : ''}`);
+console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

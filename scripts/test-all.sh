@@ -9,7 +9,8 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 status=0
 
 echo "== vitest (TypeScript unit, decoder, bridge tests)"
-npx vitest run --reporter=default --reporter=json --outputFile.json="$OUT/vitest.json" || status=1
+# A crashed test file (an unhandled error) can leave every test "passed" or pending: the exit code is recorded too.
+npx vitest run --reporter=default --reporter=json --outputFile.json="$OUT/vitest.json" || { status=1; touch "$OUT/vitest.failed"; }
 
 echo "== pytest (pyarrow.flight interop)"
 .venv/bin/python -m pytest -q test/interop --junitxml="$OUT/pytest.xml"

@@ -1,6 +1,7 @@
 /**
  * Compression decoders we register with geotiff.js: deflate through node:zlib (about 1.8x faster
- * than geotiff.js's bundled inflater, see ../shared/notes/dependencies.md), WebP through libwebp
+ * than geotiff.js's bundled inflater, see ../shared/notes/dependencies.md), deflate, zstd, LZW and
+ * PackBits bounded by the block's size (a damaged stream cannot allocate more), WebP through libwebp
  * compiled to WebAssembly (@jsquash/webp), since geotiff.js decodes WebP only with browser APIs
  * (createImageBitmap) that Node lacks, and a fix for horizontal differencing (predictor 2) of
  * 16/32-bit big-endian files, which geotiff.js undoes in the host's byte order.
@@ -9,12 +10,51 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
+import { ZSTDDecoder } from 'zstddec/stream';
+import { decodeLzw, decodePackBits } from './block-codecs.js';
 
 const require = createRequire(import.meta.url);
 
+/** Bytes one strip or tile decodes to: a damaged stream may claim more, and must not be believed. */
+function blockBytes(p: unknown): number {
+  const q = p as { tileWidth: number; tileHeight: number; bitsPerSample: number[] | number; planarConfiguration: number };
+  const bits = Array.isArray(q.bitsPerSample) ? q.bitsPerSample : [q.bitsPerSample];
+  const pixel = q.planarConfiguration === 2 ? bits[0]! / 8 : bits.reduce((a, b) => a + b, 0) / 8;
+  return Math.ceil(q.tileWidth * q.tileHeight * pixel);
+}
+
 class ZlibDeflateDecoder extends BaseDecoder {
   override decodeBlock(buffer: ArrayBuffer): ArrayBuffer {
-    const out = inflateSync(new Uint8Array(buffer));
+    const out = inflateSync(new Uint8Array(buffer), { maxOutputLength: Math.max(1, blockBytes(this.parameters)) });
+    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
+  }
+}
+
+class BoundedLzwDecoder extends BaseDecoder {
+  override decodeBlock(buffer: ArrayBuffer): ArrayBuffer {
+    return decodeLzw(new Uint8Array(buffer), blockBytes(this.parameters)).slice().buffer;
+  }
+}
+
+class BoundedPackBitsDecoder extends BaseDecoder {
+  override decodeBlock(buffer: ArrayBuffer): ArrayBuffer {
+    return decodePackBits(new Uint8Array(buffer), blockBytes(this.parameters)).slice().buffer;
+  }
+}
+
+const zstd = new ZSTDDecoder();
+const zstdReady = zstd.init();
+
+/**
+ * zstd with the block's known size: geotiff.js's decoder trusts the frame header's content size,
+ * so one damaged header made it allocate gigabytes.
+ */
+class BoundedZstdDecoder extends BaseDecoder {
+  override async decodeBlock(buffer: ArrayBuffer): Promise<ArrayBuffer> {
+    await zstdReady;
+    const expected = blockBytes(this.parameters);
+    const out = zstd.decode(new Uint8Array(buffer), expected);
+    if (out.byteLength === 0 && expected > 0) throw new Error('zstd stream does not decode');
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
   }
 }
@@ -135,12 +175,13 @@ let registered: Promise<void> | undefined;
 export function registerTiffCodecs(): Promise<void> {
   registered ??= (async () => {
     const dummy = { tileWidth: 1, tileHeight: 1, predictor: 1, bitsPerSample: [8], planarConfiguration: 1 };
-    // none, LZW, PackBits, zstd: geotiff.js's own decoders with the big-endian predictor fix.
-    for (const id of [1, 5, 32773, 50000]) {
-      const Inner = (await getDecoder(id, dummy)).constructor as typeof BaseDecoder;
-      addDecoder(id, async () => endianAware(Inner), parameterFn);
-    }
+    // Uncompressed: geotiff.js's own decoder, with the big-endian predictor fix.
+    const Raw = (await getDecoder(1, dummy)).constructor as typeof BaseDecoder;
+    addDecoder(1, async () => endianAware(Raw), parameterFn);
+    addDecoder(5, async () => endianAware(BoundedLzwDecoder as unknown as typeof BaseDecoder), parameterFn);
+    addDecoder(32773, async () => endianAware(BoundedPackBitsDecoder as unknown as typeof BaseDecoder), parameterFn);
     addDecoder([8, 32946], async () => endianAware(ZlibDeflateDecoder as unknown as typeof BaseDecoder), parameterFn);
+    addDecoder(50000, async () => endianAware(BoundedZstdDecoder as unknown as typeof BaseDecoder), parameterFn);
     // WebP needs samplesPerPixel; geotiff.js's own WebP entry passes it the same way.
     addDecoder(50001, async () => WebpDecoder as unknown as typeof BaseDecoder, parameterFn, false);
   })();

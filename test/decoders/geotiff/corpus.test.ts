@@ -32,7 +32,7 @@ const fixtureDir = join(repoRoot, 'test/fixtures/geotiff');
  * misreads its own big-endian predictor-3 file, so that one is checked against the oracle of the
  * file it was translated from.
  */
-const GENERATED = ['zstd_predictor3.tif', 'bigendian_int16_lzw_predictor2.tif', 'bigendian_float_predictor3.tif'];
+const GENERATED = ['zstd_predictor3.tif', 'bigendian_int16_lzw_predictor2.tif', 'bigendian_float_predictor3.tif', 'cint16_small.tif'];
 const ORACLE_OF: Record<string, string> = { 'bigendian_float_predictor3.tif': 'float_nan.tif' };
 const fixture = (name: string) => ({ name, path: join(fixtureDir, name), oracle: join(fixtureDir, `${ORACLE_OF[name] ?? name}.oracle.json`) });
 const files = corpusFiles('geotiff').length
