@@ -1,6 +1,7 @@
 """Reference latitude/longitude of pixel centres for every georeferenced GeoTIFF of the corpus
-and the fixtures, computed by GDAL/PROJ (the corpus oracles give native x/y only). Writes
-test/fixtures/geotiff/latlon.oracle.json. Needs python3-gdal (Debian). Run with the system
+and the fixtures, computed by GDAL/PROJ (the corpus oracles give native x/y only), and the
+number of masked pixels of every file with a GDAL per-dataset mask. Writes
+test/fixtures/geotiff/latlon.oracle.json and masks.oracle.json. Needs python3-gdal (Debian). Run with the system
 python3: /usr/bin/python3 scripts/gen-geotiff-latlon-oracle.py
 """
 import json
@@ -14,9 +15,14 @@ wgs84 = osr.SpatialReference()
 wgs84.ImportFromEPSG(4326)
 wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
 out = {}
+masks = {}
 for d in dirs:
     for path in sorted(p for p in d.iterdir() if p.suffix in (".tif", ".tiff")):
         ds = gdal.Open(str(path))
+        band = ds.GetRasterBand(1)
+        if band.GetMaskFlags() == gdal.GMF_PER_DATASET:
+            m = band.GetMaskBand().ReadAsArray()
+            masks[path.name] = {"pixels": int(m.size), "masked": int((m == 0).sum())}
         gt = ds.GetGeoTransform(can_return_null=True)
         wkt = ds.GetProjection()
         if gt is None or not wkt or tuple(gt) == (0.0, 1.0, 0.0, 0.0, 0.0, 1.0):
@@ -36,4 +42,5 @@ for d in dirs:
         out[path.name] = {"crs": srs.GetName(), "authority": srs.GetAuthorityCode(None), "points": points}
 dest = root / "test" / "fixtures" / "geotiff" / "latlon.oracle.json"
 dest.write_text(json.dumps({"tool": f"GDAL {gdal.__version__}", "files": out}, indent=1))
+(dest.parent / "masks.oracle.json").write_text(json.dumps({"tool": f"GDAL {gdal.__version__}", "files": masks}, indent=1))
 print(f"wrote {dest}: {len(out)} files")

@@ -47,6 +47,8 @@ interface Info {
   width: number;
   height: number;
   bands: Band[];
+  /** Image index of the full-resolution internal mask (GDAL per-dataset mask), or null. */
+  maskImage: number | null;
   nodata: number | null;
   /** GDAL geotransform of pixel corners: x = gt0 + col*gt1 + row*gt2, y = gt3 + col*gt4 + row*gt5. */
   gt: number[];
@@ -144,6 +146,20 @@ function geotransform(img: GeoTIFFImage): number[] {
 
 const infos = new Map<string, Promise<Info>>();
 
+/** The variable holding a GDAL internal mask, when the file has one. */
+const MASK = 'mask_valid';
+
+/** The full-resolution mask IFD (NewSubfileType bit 4 without the reduced-resolution bit), if any. */
+async function findMask(tiff: GeoTIFF, width: number, height: number): Promise<number | null> {
+  const count = Math.min(await tiff.getImageCount(), 64);
+  for (let i = 1; i < count; i++) {
+    const im = await tiff.getImage(i);
+    const type = Number((im.getFileDirectory() as unknown as { getValue(n: string): unknown }).getValue('NewSubfileType') ?? 0);
+    if ((type & 4) !== 0 && (type & 1) === 0 && im.getWidth() === width && im.getHeight() === height) return i;
+  }
+  return null;
+}
+
 async function firstImage(tiff: GeoTIFF): Promise<GeoTIFFImage> {
   const img = await tiff.getImage(0);
   noteByteOrder(img as unknown as { getFileDirectory(): unknown; littleEndian: boolean });
@@ -230,7 +246,11 @@ async function fileInfo(path: string): Promise<Info> {
           attributes: { width: String(width), height: String(height), bands: String(n) },
         };
         const ycbcr = Number(fd.getValue('PhotometricInterpretation')) === 6 && n === 3;
-        return { desc, width, height, bands, nodata: img.getGDALNoData(), gt, crs, geographic, ycbcr };
+        const maskImage = await findMask(tiff, width, height);
+        if (maskImage !== null) {
+          desc.groups[0]!.variables.push({ name: MASK, type: 'uint8', attributes: { description: 'GDAL internal mask: 1 = valid pixel, 0 = masked (band values are not nulled by it, as in GDAL statistics)' } });
+        }
+        return { desc, width, height, bands, maskImage, nodata: img.getGDALNoData(), gt, crs, geographic, ycbcr };
       } finally {
         tiff.close?.();
       }
@@ -329,15 +349,16 @@ async function rasters(path: string, img: GeoTIFFImage, window: number[], sample
 async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<ColumnBatch> {
   const info = await fileInfo(path);
   if (sel.group !== 'raster') throw new DecodeError('BAD_SELECTION', path, `no variable group "${sel.group}" (have raster)`);
-  const wanted = sel.variables.map((v) => {
+  const withMask = info.maskImage !== null && sel.variables.includes(MASK);
+  const wanted = sel.variables.filter((v) => !(withMask && v === MASK)).map((v) => {
     const b = info.bands.find((x) => x.name === v);
-    if (!b) throw new DecodeError('BAD_SELECTION', path, `no variable ${v} (have ${info.bands.map((x) => x.name).join(', ')})`);
+    if (!b) throw new DecodeError('BAD_SELECTION', path, `no variable ${v} (have ${info.desc.groups[0]!.variables.map((x) => x.name).join(', ')})`);
     return b;
   });
   const y = clamp(sel.y, info.height, 'y', path);
   const x = clamp(sel.x, info.width, 'x', path);
   const nx = x[1] - x[0];
-  const band = Math.max(1, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / ((32 + 8 * wanted.length) * nx)));
+  const band = Math.max(1, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / ((32 + 8 * sel.variables.length) * nx)));
   const f = project(info.crs, info.geographic);
   const gt = info.gt;
   const tiff = await open(path);
@@ -374,7 +395,16 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
         { name: 'lon', values: lon, ...geo },
       ];
       if (!info.geographic) columns.push({ name: 'x', values: xs, nullCount: 0 }, { name: 'y', values: ys, nullCount: 0 });
-      wanted.forEach((b, i) => columns.push({ name: b.name, ...decodeBand(data[i]!.raw, b, info.nodata, data[i]!.mask) }));
+      const decoded = new Map<string, ColumnData>(wanted.map((b, i) => [b.name, { name: b.name, ...decodeBand(data[i]!.raw, b, info.nodata, data[i]!.mask) }]));
+      if (withMask) {
+        const maskImg = await tiff.getImage(info.maskImage!);
+        noteByteOrder(maskImg as unknown as { getFileDirectory(): unknown; littleEndian: boolean });
+        const [m] = (await maskImg.readRasters({ window: [x[0], y0, x[1], y1], samples: [0], interleave: false })) as unknown as ArrayLike<number>[];
+        const valid = new Uint8Array(rows);
+        for (let k = 0; k < rows; k++) valid[k] = m![k] ? 1 : 0;
+        decoded.set(MASK, { name: MASK, values: valid, nullCount: 0 });
+      }
+      for (const v of sel.variables) columns.push(decoded.get(v)!);
       yield { numRows: rows, columns };
     }
   } catch (e) {

@@ -1,7 +1,8 @@
 /**
- * Latitude/longitude of pixel centres against GDAL/PROJ (scripts/gen-geotiff-latlon-oracle.py):
- * the corpus oracles give native x/y only, so this checks our CRS handling (EPSG codes and
- * user-defined GeoKeys through proj4) on every georeferenced file.
+ * Latitude/longitude of pixel centres and internal masks against GDAL/PROJ
+ * (scripts/gen-geotiff-latlon-oracle.py): the corpus oracles give native x/y only, so this checks
+ * our CRS handling (EPSG codes and user-defined GeoKeys through proj4) on every georeferenced
+ * file, and the `mask_valid` variable on every file with a GDAL per-dataset mask.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,5 +42,25 @@ describe.each(Object.entries(oracle.files))('GeoTIFF %s', (name, o) => {
       const dlon = Math.abs(((Number(col('lon').values[0]) - p.lon + 540) % 360) - 180);
       expect(dlon, `${name} lon at ${p.col},${p.row}`).toBeLessThan(1e-6);
     }
+  });
+});
+
+const masks = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/geotiff/masks.oracle.json'), 'utf8')) as { files: Record<string, { pixels: number; masked: number }> };
+
+describe.each(Object.entries(masks.files))('GeoTIFF mask of %s', (name, m) => {
+  it('exposes the GDAL internal mask as mask_valid with the same masked pixels', async () => {
+    const path = locate(name);
+    if (!path) return;
+    const desc = await geotiffDecoder.describe(path);
+    expect(desc.groups[0]!.variables.map((v) => v.name)).toContain('mask_valid');
+    let pixels = 0;
+    let masked = 0;
+    for await (const b of geotiffDecoder.read(path, { group: 'raster', variables: ['mask_valid', 'band_1'] })) {
+      const c = b.columns.find((x) => x.name === 'mask_valid')!;
+      expect(b.columns.map((x) => x.name).slice(-2)).toEqual(['mask_valid', 'band_1']);
+      pixels += b.numRows;
+      for (let i = 0; i < b.numRows; i++) if (c.values[i] === 0) masked++;
+    }
+    expect({ pixels, masked }).toEqual(m);
   });
 });
