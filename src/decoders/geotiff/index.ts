@@ -150,10 +150,12 @@ const infos = new Map<string, Promise<Info>>();
 const MASK = 'mask_valid';
 
 /** The full-resolution mask IFD (NewSubfileType bit 4 without the reduced-resolution bit), if any. */
-async function findMask(tiff: GeoTIFF, width: number, height: number): Promise<number | null> {
-  const count = Math.min(await tiff.getImageCount(), 64);
-  for (let i = 1; i < count; i++) {
-    const im = await tiff.getImage(i);
+async function findMask(tiff: GeoTIFF, width: number, height: number, soundIfds: number): Promise<number | null> {
+  // Only IFDs the structure check found sound (a damaged overview must not stall the main image);
+  // masks come right after the main image or its overviews in COGs and GDAL files.
+  for (let i = 1; i < soundIfds; i++) {
+    const im = await tiff.getImage(i).catch(() => null);
+    if (!im) return null;
     const type = Number((im.getFileDirectory() as unknown as { getValue(n: string): unknown }).getValue('NewSubfileType') ?? 0);
     if ((type & 4) !== 0 && (type & 1) === 0 && im.getWidth() === width && im.getHeight() === height) return i;
   }
@@ -182,7 +184,7 @@ async function fileInfo(path: string): Promise<Info> {
   let p = infos.get(key);
   if (!p) {
     p = (async () => {
-      await checkTiffStructure(path);
+      const soundIfds = await checkTiffStructure(path);
       const tiff = await open(path);
       try {
         const img = await firstImage(tiff);
@@ -190,7 +192,12 @@ async function fileInfo(path: string): Promise<Info> {
         const height = img.getHeight();
         if (!(width > 0 && height > 0) || width * height > 1 << 28) throw new DecodeError('LIMIT', path, `absurd raster size ${width} x ${height}`);
         const n = img.getSamplesPerPixel();
-        if (!(n >= 1 && n <= 256)) throw new DecodeError('CORRUPT', path, `${n} samples per pixel`);
+        if (!(Number.isInteger(n) && n >= 1 && n <= 256)) throw new DecodeError('CORRUPT', path, `${n} samples per pixel`);
+        // Tag values of the wrong type (a float RowsPerStrip) would make geotiff.js loop over "strips" forever.
+        const tw = img.getTileWidth();
+        const th = img.getTileHeight();
+        if (!(Number.isInteger(tw) && Number.isInteger(th) && tw >= 1 && th >= 1)) throw new DecodeError('CORRUPT', path, `strip/tile size ${tw} x ${th}`);
+        if (tw * th * img.getBytesPerPixel() > 1 << 30) throw new DecodeError('LIMIT', path, `strips/tiles of ${tw} x ${th} pixels`);
         const fd = img.getFileDirectory() as unknown as { getValue(name: string): unknown };
         const formats = (fd.getValue('SampleFormat') as ArrayLike<number> | undefined) ?? [1];
         const bits = (fd.getValue('BitsPerSample') as ArrayLike<number> | undefined) ?? [8];
@@ -199,6 +206,7 @@ async function fileInfo(path: string): Promise<Info> {
           const md = ((await img.getGDALMetadata(s).catch(() => null)) ?? {}) as Record<string, string>;
           const fmt = formats[s] ?? formats[0] ?? 1;
           const b = bits[s] ?? bits[0] ?? 8;
+          if (!(Number.isInteger(b) && b >= 1 && b <= 128)) throw new DecodeError('CORRUPT', path, `band ${s + 1}: ${b} bits per sample`);
           const scale = md.SCALE !== undefined ? Number(md.SCALE) : 1;
           const offset = md.OFFSET !== undefined ? Number(md.OFFSET) : 0;
           if (isComplexFormat(fmt)) {
@@ -246,7 +254,7 @@ async function fileInfo(path: string): Promise<Info> {
           attributes: { width: String(width), height: String(height), bands: String(n) },
         };
         const ycbcr = Number(fd.getValue('PhotometricInterpretation')) === 6 && n === 3;
-        const maskImage = await findMask(tiff, width, height);
+        const maskImage = await findMask(tiff, width, height, soundIfds);
         if (maskImage !== null) {
           desc.groups[0]!.variables.push({ name: MASK, type: 'uint8', attributes: { description: 'GDAL internal mask: 1 = valid pixel, 0 = masked (band values are not nulled by it, as in GDAL statistics)' } });
         }

@@ -1,5 +1,5 @@
 /**
- * A cheap structural check of a TIFF's first image file directory before geotiff.js parses it.
+ * A cheap structural check of a TIFF's image file directories before geotiff.js parses them.
  * geotiff.js trusts tag counts and offsets: a corrupted count makes it read millions of values
  * one by one (seconds for a 500-byte file), and strips or tiles past the end of the file come
  * back short instead of failing. Here every tag of IFD 0 must fit in the file, and so must every
@@ -33,7 +33,15 @@ async function bytes(fh: FileHandle, pos: number, len: number): Promise<DataView
   return new DataView(buf.buffer, buf.byteOffset, bytesRead);
 }
 
-export async function checkTiffStructure(path: string): Promise<void> {
+/** Most IFDs of a chain we look at: the image, its mask and overviews come first in COGs and GDAL files. */
+const MAX_IFDS = 16;
+
+/**
+ * Checks IFD 0 (every tag fits, every strip or tile too) and returns how many IFDs of the chain,
+ * from the first, are structurally sound (at least 1): later ones (overviews, masks) are only used
+ * below that count, so a damaged overview never stalls reading the main image.
+ */
+export async function checkTiffStructure(path: string): Promise<number> {
   const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new DecodeError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT', path, `cannot open (${e.code ?? e.message})`);
   });
@@ -50,39 +58,60 @@ export async function checkTiffStructure(path: string): Promise<void> {
     const countBytes = big ? 8 : 2;
     const entryBytes = big ? 20 : 12;
     const inline = big ? 8 : 4;
-    const cv = await bytes(fh, ifd, countBytes);
-    if (cv.byteLength < countBytes) throw new DecodeError('TRUNCATED', path, `IFD 0 at ${ifd}: entry count past the end of the file`);
-    const n = big ? u64(cv, 0) : cv.getUint16(0, le);
-    if (n === 0 || n > MAX_ENTRIES) throw new DecodeError('CORRUPT', path, `IFD 0 at ${ifd}: ${n} entries`);
-    const table = await bytes(fh, ifd + countBytes, n * entryBytes);
-    if (table.byteLength < n * entryBytes) throw new DecodeError('TRUNCATED', path, `IFD 0 at ${ifd}: ${n} entries run past the end of the file`);
 
-    const tags = new Map<number, Entry>();
-    for (let i = 0; i < n; i++) {
-      const p = i * entryBytes;
-      const tag = table.getUint16(p, le);
-      const type = table.getUint16(p + 2, le);
-      const count = big ? u64(table, p + 4) : table.getUint32(p + 4, le);
-      const width = TYPE_SIZE[type];
-      if (width === undefined) continue; // unknown types are skipped, as libtiff does
-      const len = width * count;
-      const at = len <= inline ? ifd + countBytes + p + (big ? 12 : 8) : big ? u64(table, p + 12) : table.getUint32(p + 8, le);
-      if (at + len > size) throw new DecodeError('CORRUPT', path, `IFD 0: tag ${tag} holds ${count} values of type ${type} at offset ${at}, past the end of the file (${size} bytes)`);
-      tags.set(tag, { type, count, at });
+    /** The tags of the IFD at `at` and the offset of the next IFD; throws on any tag past the end of the file. */
+    const readIfd = async (at: number, index: number): Promise<{ tags: Map<number, Entry>; next: number }> => {
+      const cv = await bytes(fh, at, countBytes);
+      if (cv.byteLength < countBytes) throw new DecodeError('TRUNCATED', path, `IFD ${index} at ${at}: entry count past the end of the file`);
+      const n = big ? u64(cv, 0) : cv.getUint16(0, le);
+      if (n === 0 || n > MAX_ENTRIES) throw new DecodeError('CORRUPT', path, `IFD ${index} at ${at}: ${n} entries`);
+      const table = await bytes(fh, at + countBytes, n * entryBytes + (big ? 8 : 4));
+      if (table.byteLength < n * entryBytes) throw new DecodeError('TRUNCATED', path, `IFD ${index} at ${at}: ${n} entries run past the end of the file`);
+      const tags = new Map<number, Entry>();
+      for (let i = 0; i < n; i++) {
+        const p = i * entryBytes;
+        const tag = table.getUint16(p, le);
+        const type = table.getUint16(p + 2, le);
+        const count = big ? u64(table, p + 4) : table.getUint32(p + 4, le);
+        const width = TYPE_SIZE[type];
+        if (width === undefined) continue; // unknown types are skipped, as libtiff does
+        const len = width * count;
+        const where = len <= inline ? at + countBytes + p + (big ? 12 : 8) : big ? u64(table, p + 12) : table.getUint32(p + 8, le);
+        if (where + len > size) throw new DecodeError('CORRUPT', path, `IFD ${index}: tag ${tag} holds ${count} values of type ${type} at offset ${where}, past the end of the file (${size} bytes)`);
+        tags.set(tag, { type, count, at: where });
+      }
+      const np = n * entryBytes;
+      const next = table.byteLength >= np + (big ? 8 : 4) ? (big ? u64(table, np) : table.getUint32(np, le)) : 0;
+      return { tags, next };
+    };
+
+    const first = await readIfd(ifd, 0);
+    const tags = first.tags;
+    let sound = 1;
+    const seen = new Set([ifd]);
+    for (let next = first.next; next && sound < MAX_IFDS; sound++) {
+      if (next >= size || seen.has(next)) break;
+      seen.add(next);
+      try {
+        next = (await readIfd(next, sound)).next;
+      } catch {
+        break;
+      }
     }
 
     const offsets = tags.get(TILE_OFFSETS) ?? tags.get(STRIP_OFFSETS);
     const counts = tags.get(TILE_BYTE_COUNTS) ?? tags.get(STRIP_BYTE_COUNTS);
     if (!offsets) throw new DecodeError('CORRUPT', path, 'IFD 0 has neither StripOffsets nor TileOffsets');
-    if (!counts) return; // libtiff estimates missing byte counts; geotiff.js reads to the next chunk
+    if (!counts) return sound; // libtiff estimates missing byte counts; geotiff.js reads to the next chunk
     if (offsets.count !== counts.count) throw new DecodeError('CORRUPT', path, `IFD 0: ${offsets.count} chunk offsets but ${counts.count} byte counts`);
-    if (offsets.count > MAX_CHUNK_TABLE) return;
+    if (offsets.count > MAX_CHUNK_TABLE) return sound;
     const [ov, bv] = await Promise.all([values(fh, offsets, le), values(fh, counts, le)]);
     for (let i = 0; i < ov.length; i++) {
       if (bv[i]! > 0 && ov[i]! + bv[i]! > size) {
         throw new DecodeError('TRUNCATED', path, `${tags.has(TILE_OFFSETS) ? 'tile' : 'strip'} ${i}: ${bv[i]} bytes at offset ${ov[i]} run past the end of the file (${size} bytes)`);
       }
     }
+    return sound;
   } finally {
     await fh.close();
   }
