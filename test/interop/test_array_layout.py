@@ -46,7 +46,7 @@ def check_against_oracle(table, column, ov):
 def test_projected_xy_with_time(client):
     info = client.get_flight_info(cmd(dataset="planet", variables=["blue", "green"]))
     table = read_all(client, info)
-    assert table.schema.names == ["time", "y", "x", "blue", "green"]
+    assert table.schema.names == ["time", "lat", "lon", "x", "y", "blue", "green"]
     assert table.schema.field("time").type == pa.timestamp("us", tz="UTC")
     assert table.schema.field("x").metadata[b"wekeo.role"] == b"coordinate"
     for v in ("blue", "green"):
@@ -55,6 +55,11 @@ def test_projected_xy_with_time(client):
     t0 = table.column("time")[0].as_py().isoformat()
     one = read_all(client, client.get_flight_info(cmd(dataset="planet", variables=["blue"], start=t0, end=t0)))
     assert one.num_rows == 100
+    # Cells are placed by projecting x/y (UTM 22S): a bbox around half the scene keeps only its cells.
+    lat = table.column("lat").to_pylist()[:100]
+    mid = sorted(lat)[50]
+    part = read_all(client, client.get_flight_info(cmd(dataset="planet", variables=["blue"], bbox=[-180, -90, 180, mid], start=t0, end=t0)))
+    assert part.num_rows == sum(1 for v in lat if v <= mid)
 
 
 def test_coordinate_less_four_dimensional_array(client):
@@ -73,11 +78,11 @@ def test_sub_group_variable_by_path(client):
 
 def test_tiles_layout_on_an_array_is_a_clear_error(client):
     with pytest.raises(pa.ArrowInvalid, match="tiles layout needs a latitude/longitude grid"):
-        client.get_flight_info(cmd(dataset="planet", variables=["blue"], layout="tiles"))
+        client.get_flight_info(cmd(dataset="nctest", variables=["floatvar"], layout="tiles"))
 
 
 def test_bbox_never_matches_rows_without_coordinates(client):
-    # Array groups have no latitude/longitude: a bbox selects nothing rather than everything.
-    info = client.get_flight_info(cmd(dataset="planet", variables=["blue"], bbox=[-180, -90, 180, 90]))
+    # Arrays without latitude/longitude: a bbox selects nothing rather than everything.
+    info = client.get_flight_info(cmd(dataset="nctest", variables=["floatvar"], bbox=[-180, -90, 180, 90]))
     assert len(info.endpoints) == 0
     assert info.total_records == 0

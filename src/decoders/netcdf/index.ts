@@ -4,8 +4,10 @@
  * group; rows follow the points layout (time, lat, lon, level, variables...).
  */
 import { open, stat } from 'node:fs/promises';
+import proj4 from 'proj4';
 import { axisRole, coordinateVariable, type AxisRole } from '../cf/axes.js';
 import { cfPacking, decodeCf } from '../cf/packing.js';
+import { gridMappingProjection } from '../cf/grid-mapping.js';
 import { cfToEpochMicros, CfTimeError, parseTimeUnits } from '../cf/time.js';
 import { asDecodeError, DecodeError } from '../errors.js';
 import { StatsAccumulator } from '../stats.js';
@@ -69,11 +71,14 @@ type Layout =
   | { kind: 'geo'; roles: AxisRole[]; dims: string[]; curvilinear?: Curvilinear }
   | { kind: 'array'; dims: string[]; hasTime: boolean; dimColumns: DimColumn[] };
 
-/** 2-D latitude/longitude variables (CF `coordinates`) that place each (y, x) cell of a curvilinear grid. */
-interface Curvilinear {
-  lat: string;
-  lon: string;
-}
+/**
+ * Where the (y, x) cells of a grid without 1-D lat/lon axes lie: 2-D latitude/longitude variables
+ * named by CF `coordinates` (swaths, curvilinear ocean grids), or projected x/y coordinates with a
+ * CF grid mapping (polar stereographic, Lambert, geostationary, UTM ...) projected with proj4.
+ */
+type Curvilinear =
+  | { kind: 'coordinates'; lat: string; lon: string }
+  | { kind: 'projected'; def: string; scale: number; xVar: string; yVar: string; xs?: Float64Array; ys?: Float64Array };
 
 /** One coordinate column of an array group: values per index of one dimension. */
 interface DimColumn {
@@ -102,7 +107,7 @@ async function analyse(b: NcBackend): Promise<{ groupings: Grouping[]; skipped: 
     }
     const roles = v.dims.map((d) => axisRole(coordinateVariable(vars, d), d));
     let geo = v.dims.length >= 2 && layoutProblem(roles) === null ? roles.map((r) => (r === 'other' ? 'level' : r)) : null;
-    const curvilinear = geo ? undefined : curvilinearCoordinates(vars, v);
+    const curvilinear = geo ? undefined : (curvilinearCoordinates(vars, v) ?? projectedCoordinates(vars, v));
     if (curvilinear) {
       const withGrid: AxisRole[] = [...roles.slice(0, -2), 'lat', 'lon'];
       if (layoutProblem(withGrid) === null) geo = withGrid.map((r) => (r === 'other' ? 'level' : r));
@@ -132,7 +137,32 @@ function curvilinearCoordinates(vars: NcVariable[], v: NcVariable): Curvilinear 
   const onGrid = named.map((n) => vars.find((x) => x.name === n)).filter((x): x is NcVariable => !!x && x.dims.join(',') === yx && x.type !== 'char' && x.type !== 'string');
   const lat = onGrid.find((x) => axisRole(x, x.name) === 'lat');
   const lon = onGrid.find((x) => axisRole(x, x.name) === 'lon');
-  return lat && lon ? { lat: lat.name, lon: lon.name } : undefined;
+  return lat && lon ? { kind: 'coordinates', lat: lat.name, lon: lon.name } : undefined;
+}
+
+/** Projected x/y: the two last dimensions have 1-D x/y coordinate variables and `grid_mapping` names a known projection. */
+function projectedCoordinates(vars: NcVariable[], v: NcVariable): Curvilinear | undefined {
+  if (v.dims.length < 2) return undefined;
+  const gm = vars.find((x) => x.name === (attrString(v.attrs.grid_mapping) ?? '').trim().split(/[\s:]/)[0]);
+  const yVar = coordinateVariable(vars, v.dims[v.dims.length - 2]!);
+  const xVar = coordinateVariable(vars, v.dims[v.dims.length - 1]!);
+  if (!gm || !xVar || !yVar || xVar.type === 'char' || yVar.type === 'char') return undefined;
+  const isX = (c: NcVariable) => attrString(c.attrs.standard_name) === 'projection_x_coordinate' || (attrString(c.attrs.axis) ?? '').toUpperCase() === 'X';
+  const isY = (c: NcVariable) => attrString(c.attrs.standard_name) === 'projection_y_coordinate' || (attrString(c.attrs.axis) ?? '').toUpperCase() === 'Y';
+  if (!isX(xVar) || !isY(yVar)) return undefined;
+  const p = gridMappingProjection(gm, attrString(xVar.attrs.units));
+  return p ? { kind: 'projected', def: p.def, scale: p.scale, xVar: xVar.name, yVar: yVar.name } : undefined;
+}
+
+const converters = new Map<string, proj4.Converter>();
+
+function converter(def: string): proj4.Converter {
+  let c = converters.get(def);
+  if (!c) {
+    c = proj4(def, 'EPSG:4326');
+    converters.set(def, c);
+  }
+  return c;
 }
 
 /** Per-row latitude and per-column longitude extents of a curvilinear grid, read in bands of rows. */
@@ -161,8 +191,28 @@ async function curvilinearExtents(b: NcBackend, c: Curvilinear, ny: number, nx: 
   return { rowLat, colLon };
 }
 
-/** Decoded (CF mask-and-scale; missing = NaN) latitude and longitude of the cells of a window. */
+/** Latitude and longitude of the cells of a window (NaN where unknown, e.g. off a geostationary disc). */
 async function cellCoordinates(b: NcBackend, c: Curvilinear, y: IndexRange, x: IndexRange): Promise<{ lat: Float64Array; lon: Float64Array }> {
+  if (c.kind === 'projected') {
+    const nx = x[1] - x[0];
+    const lat = new Float64Array((y[1] - y[0]) * nx);
+    const lon = new Float64Array(lat.length);
+    const f = converter(c.def);
+    for (let r = y[0], k = 0; r < y[1]; r++) {
+      for (let col = x[0]; col < x[1]; col++, k++) {
+        let p: number[];
+        try {
+          p = f.forward([c.xs![col]! * c.scale, c.ys![r]! * c.scale]);
+        } catch {
+          p = [NaN, NaN];
+        }
+        const ok = Number.isFinite(p[0]) && Number.isFinite(p[1]) && Math.abs(p[1]!) <= 90;
+        lon[k] = ok ? p[0]! : NaN;
+        lat[k] = ok ? p[1]! : NaN;
+      }
+    }
+    return { lat, lon };
+  }
   const read = async (name: string): Promise<Float64Array> => {
     const v = b.variables.find((q) => q.name === name)!;
     const d = decodeCf(await b.read(name, [y[0], x[0]], [y[1] - y[0], x[1] - x[0]]), cfPacking(v));
@@ -187,6 +237,13 @@ function layoutProblem(roles: AxisRole[]): string | null {
 async function readWhole(b: NcBackend, v: NcVariable): Promise<number[]> {
   const arr = await b.read(v.name, v.shape.map(() => 0), v.shape);
   return Array.from(arr as ArrayLike<number | bigint>, Number);
+}
+
+/** A coordinate variable's values after CF packing (GOES stores its x/y scan angles as scaled int16). */
+async function readCoordinate(b: NcBackend, v: NcVariable): Promise<Float64Array> {
+  const p = cfPacking(v);
+  if (p.scale === undefined && p.offset === undefined) return Float64Array.from(await readWhole(b, v));
+  return Float64Array.from(decodeCf(await b.read(v.name, v.shape.map(() => 0), v.shape), p).values);
 }
 
 /** Decodes a CF time coordinate to epoch microseconds and declares the `time` column. */
@@ -265,7 +322,11 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
   let lonSource: string;
   let extents: { rowLat: Array<[number, number]>; colLon: Array<[number, number]> };
   if (c) {
-    [latSource, lonSource] = [c.lat, c.lon];
+    if (c.kind === 'projected') {
+      c.xs = await readCoordinate(b, all.find((v) => v.name === c.xVar)!);
+      c.ys = await readCoordinate(b, all.find((v) => v.name === c.yVar)!);
+    }
+    [latSource, lonSource] = c.kind === 'coordinates' ? [c.lat, c.lon] : [`${c.yVar},${c.xVar} (${c.def.slice(0, 60)})`, `${c.yVar},${c.xVar}`];
     extents = await curvilinearExtents(b, c, ny, nx);
   } else {
     const latVar = coordinateVariable(all, dimOf('lat')!)!;
@@ -282,8 +343,8 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
   const timeVar = timeDim ? coordinateVariable(all, timeDim) : scalarTime(all, vars[0]!);
   const times = timeVar ? await timeAxis(b, timeVar, coordinates, metadata) : [];
   coordinates.push(
-    { name: 'lat', type: 'float64', nullable: false, metadata: { source: latSource, units: 'degrees_north', ...(c ? { description: 'cell centre (2-D coordinate variable)' } : {}) } },
-    { name: 'lon', type: 'float64', nullable: false, metadata: { source: lonSource, units: 'degrees_east', ...(c ? { description: 'cell centre (2-D coordinate variable)' } : {}) } },
+    { name: 'lat', type: 'float64', nullable: c?.kind === 'projected', metadata: { source: latSource, units: 'degrees_north', ...(c ? { description: c.kind === 'projected' ? 'cell centre, projected from x/y' : 'cell centre (2-D coordinate variable)' } : {}) } },
+    { name: 'lon', type: 'float64', nullable: c?.kind === 'projected', metadata: { source: lonSource, units: 'degrees_east', ...(c ? { description: c.kind === 'projected' ? 'cell centre, projected from x/y' : 'cell centre (2-D coordinate variable)' } : {}) } },
   );
   let levels: number[] = [];
   const levelDim = dimOf('level');
@@ -297,13 +358,22 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
     if (positive) md.positive = positive;
     coordinates.push({ name: 'level', type: 'float64', nullable: false, metadata: md });
   }
+  if (c?.kind === 'projected') {
+    // Native projected coordinates stay available, as for GeoTIFF.
+    const unitsOf = (name: string) => attrString(all.find((v) => v.name === name)!.attrs.units) ?? '';
+    coordinates.push(
+      { name: 'x', type: 'float64', nullable: false, metadata: { source: c.xVar, units: unitsOf(c.xVar), description: 'native projected x' } },
+      { name: 'y', type: 'float64', nullable: false, metadata: { source: c.yVar, units: unitsOf(c.yVar), description: 'native projected y' } },
+    );
+    metadata.crs = c.def;
+  }
   return {
     id,
     variables: variableInfos(vars),
     coordinates,
     times,
     levels,
-    grid: { kind: c ? 'curvilinear' : 'regular', ny, nx, rowLat: extents.rowLat, colLon: extents.colLon, crs: 'EPSG:4326' },
+    grid: { kind: c ? (c.kind === 'projected' ? 'projected' : 'curvilinear') : 'regular', ny, nx, rowLat: extents.rowLat, colLon: extents.colLon, crs: c?.kind === 'projected' ? c.def : 'EPSG:4326' },
     metadata,
   };
 }
@@ -420,8 +490,22 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
               i += nx;
             }
           }
-          columns.push({ name: 'lat', values: lat, nullCount: 0 }, { name: 'lon', values: lon, nullCount: 0 });
+          if (layout.curvilinear?.kind === 'projected') {
+            const geo = nullWhereNaN(lat);
+            columns.push({ name: 'lat', values: lat, ...geo }, { name: 'lon', values: lon, ...geo });
+          } else columns.push({ name: 'lat', values: lat, nullCount: 0 }, { name: 'lon', values: lon, nullCount: 0 });
           if (level) columns.push({ name: 'level', values: level, nullCount: 0 });
+          if (layout.curvilinear?.kind === 'projected') {
+            const { xs, ys } = layout.curvilinear;
+            const xc = new Float64Array(rows);
+            const yc = new Float64Array(rows);
+            for (let k = 0; k < rows; k++) {
+              const cell = k % (ny * nx);
+              xc[k] = xs![x[0] + (cell % nx)]!;
+              yc[k] = ys![y0 + Math.floor(cell / nx)]!;
+            }
+            columns.push({ name: 'x', values: xc, nullCount: 0 }, { name: 'y', values: yc, nullCount: 0 });
+          }
           for (let k = 0; k < vars.length; k++) {
             const v = vars[k]!;
             const start: number[] = [];
@@ -445,6 +529,17 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   } finally {
     await b.close();
   }
+}
+
+/** A validity bitmap marking NaN entries null (positions off a projection's domain). */
+function nullWhereNaN(v: Float64Array): { validity?: Uint8Array; nullCount: number } {
+  const validity = new Uint8Array((v.length + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === v[i]) validity[i >> 3]! |= 1 << (i & 7);
+    else nulls++;
+  }
+  return nulls ? { validity, nullCount: nulls } : { nullCount: 0 };
 }
 
 /** Reads an array group: per time step, bands of y rows, each row all of x (C order over the remaining dimensions). */

@@ -76,15 +76,23 @@ describe('array layout', () => {
     expect(part.y!.length).toBe(60);
   });
 
-  it('keeps projected x/y coordinate values and the time axis, with unknown lat/lon', async () => {
+  it('gives a grid with 1-D x/y and a grid mapping per-cell lat/lon, keeping native x/y and the time axis', async () => {
     const desc = await netcdfDecoder.describe(planet);
     const g = desc.groups.find((x) => x.variables.some((v) => v.name === 'blue'))!;
-    expect(g.coordinates.map((c) => c.name)).toEqual(['time', 'y', 'x']);
+    expect(g.grid.kind).toBe('projected');
+    expect(g.coordinates.map((c) => c.name)).toEqual(['time', 'lat', 'lon', 'x', 'y']);
     expect(g.times.length).toBe(2);
-    expect(g.grid.rowLat).toEqual([]);
     const cols = await columns(planet, { group: g.id, variables: ['blue'], time: [1, 2] });
     expect(cols.blue!.length).toBe(100);
     expect(new Set(cols.time).size).toBe(1);
     expect(cols.x!.slice(0, 10).every((v, i, a) => i === 0 || v > a[i - 1]!)).toBe(true);
+    expect(cols.lat!.every((v) => v > -17.33 && v < -17.32)).toBe(true);
+  });
+
+  it('keeps coordinate-less arrays out of any bbox (no lat/lon extents)', async () => {
+    const desc = await netcdfDecoder.describe(classic);
+    const g = desc.groups.find((x) => x.variables.some((v) => v.name === 'floatvar'))!;
+    expect(g.grid.rowLat).toEqual([]);
+    expect(g.coordinates.some((c) => c.name === 'lat')).toBe(false);
   });
 });
