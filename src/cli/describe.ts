@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { detect } from '../decoders/registry.js';
+import { inWorker } from './in-worker.js';
 
 /** `wekeo describe FILE`: the metadata the planner sees (groups, variables, axes, grid), as JSON. */
 export async function describeCommand(argv: string[]): Promise<number> {
@@ -9,7 +10,8 @@ export async function describeCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const file = positionals[0]!;
-  const desc = await (await detect(file)).describe(file);
+  await detect(file); // a clear "not a GRIB/NetCDF/GeoTIFF file" error before any worker starts
+  const desc = await inWorker((pool) => pool.describe(file));
   const summary = {
     ...desc,
     groups: desc.groups.map((g) => ({

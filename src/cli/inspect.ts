@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { detect } from '../decoders/registry.js';
+import { inWorker } from './in-worker.js';
 import type { InspectReport } from '../decoders/types.js';
 
 /** `wekeo inspect FILE [--json]`: the JSON shape {format, fields: [{name, count, missing, min, max, mean, ...}]} is stable. */
@@ -10,8 +11,8 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const file = positionals[0]!;
-  const plugin = await detect(file);
-  const report = await plugin.inspect(file);
+  await detect(file); // a clear "not a GRIB/NetCDF/GeoTIFF file" error before any worker starts
+  const report = await inWorker((pool) => pool.inspect(file));
   process.stdout.write(values.json ? `${JSON.stringify(report, jsonSafe, 2)}\n` : formatTable(report));
   return 0;
 }

@@ -32,11 +32,25 @@ interface Stream {
 interface Slot {
   worker: Worker;
   active: number;
+  /** Modules loaded: before that, waiting is start-up, not a stall. */
+  ready: boolean;
 }
 
 export interface DecodePoolOptions {
   size?: number;
   queueDepth?: number;
+  /**
+   * A task that makes no progress for this long while a caller waits on it (a damaged file can
+   * send libhdf5 into an endless loop) is stopped: its worker is replaced and the task fails with
+   * a DecodeError naming the file. Default 120 s, or $WEKEO_DECODE_TIMEOUT_MS.
+   */
+  stallTimeoutMs?: number;
+}
+
+/** A task a caller is waiting on, and since when (a stream waiting for its consumer is not). */
+interface Waiting {
+  path: string;
+  since: number;
 }
 
 export class DecodePool {
@@ -44,14 +58,20 @@ export class DecodePool {
   private readonly calls = new Map<number, PendingCall>();
   private readonly streams = new Map<number, Stream>();
   private readonly owner = new Map<number, Slot>();
+  private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
   private closed = false;
+  private readonly watchdog: NodeJS.Timeout;
   readonly queueDepth: number;
+  readonly stallTimeoutMs: number;
 
   constructor(opts: DecodePoolOptions = {}) {
     const size = Math.max(1, opts.size ?? availableParallelism());
     this.queueDepth = Math.max(1, opts.queueDepth ?? DEFAULT_QUEUE_DEPTH);
+    this.stallTimeoutMs = Math.max(100, opts.stallTimeoutMs ?? (Number(process.env.WEKEO_DECODE_TIMEOUT_MS) || 120_000));
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    this.watchdog = setInterval(() => this.checkStalls(), Math.min(1000, this.stallTimeoutMs / 4));
+    this.watchdog.unref();
   }
 
   get size(): number {
@@ -78,7 +98,11 @@ export class DecodePool {
     let finished = false;
     try {
       for (;;) {
-        while (stream.queue.length === 0) await new Promise<void>((r) => (stream.wake = r));
+        while (stream.queue.length === 0) {
+          this.waiting.set(id, { path, since: Date.now() });
+          await new Promise<void>((r) => (stream.wake = r));
+        }
+        this.waiting.delete(id);
         const item = stream.queue.shift()!;
         if (item === null) {
           finished = true;
@@ -93,7 +117,8 @@ export class DecodePool {
         yield item;
       }
     } finally {
-      if (!finished) this.post(slot, { type: 'cancel', id });
+      this.waiting.delete(id);
+      if (!finished && this.owner.get(id) === slot && this.slots.includes(slot)) this.post(slot, { type: 'cancel', id });
       this.streams.delete(id);
       this.owner.delete(id);
       slot.active--;
@@ -102,6 +127,7 @@ export class DecodePool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watchdog);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -112,11 +138,49 @@ export class DecodePool {
     return new Promise<FileDescription | InspectReport>((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
       this.owner.set(id, slot);
+      this.waiting.set(id, { path: req.path, since: Date.now() });
       this.post(slot, { ...req, id });
     }).finally(() => {
       slot.active--;
       this.owner.delete(id);
+      this.waiting.delete(id);
     });
+  }
+
+  /** Stops workers whose task made no progress for stallTimeoutMs while a caller waited. */
+  private checkStalls(): void {
+    const now = Date.now();
+    for (const [id, w] of [...this.waiting]) {
+      if (now - w.since <= this.stallTimeoutMs) continue;
+      const slot = this.owner.get(id);
+      if (!slot || !slot.ready) continue;
+      const seconds = Math.round(this.stallTimeoutMs / 100) / 10;
+      this.replace(slot, (taskId) =>
+        taskId === id
+          ? new DecodeError('LIMIT', w.path, `decoding made no progress for ${seconds} s and was stopped (the file may be damaged)`)
+          : new Error(`decode worker restarted because ${w.path} stalled it; retry`),
+      );
+    }
+  }
+
+  /** Fails every task of a worker with the error `errorFor` gives, and replaces the worker. */
+  private replace(slot: Slot, errorFor: (id: number) => Error): void {
+    const idx = this.slots.indexOf(slot);
+    if (idx < 0) return;
+    if (!this.closed) this.slots[idx] = this.spawn();
+    else this.slots.splice(idx, 1);
+    for (const [id, owner] of [...this.owner]) {
+      if (owner !== slot) continue;
+      const e = errorFor(id);
+      this.waiting.delete(id);
+      const call = this.calls.get(id);
+      if (call) {
+        call.reject(e);
+        this.calls.delete(id);
+      }
+      this.push(id, e);
+    }
+    void slot.worker.terminate();
   }
 
   private pick(): Slot {
@@ -132,8 +196,14 @@ export class DecodePool {
     const worker = import.meta.url.endsWith('.ts')
       ? sourceWorker()
       : new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: WORKER_DATA });
-    const slot: Slot = { worker, active: 0 };
-    worker.on('message', (msg: WorkerResponse) => this.onMessage(msg));
+    const slot: Slot = { worker, active: 0, ready: false };
+    worker.on('message', (msg: WorkerResponse) => {
+      if (msg.type !== 'ready') return this.onMessage(msg);
+      slot.ready = true;
+      // Tasks queued during start-up are timed from now.
+      const now = Date.now();
+      for (const [id, owner] of this.owner) if (owner === slot && this.waiting.has(id)) this.waiting.get(id)!.since = now;
+    });
     worker.on('error', (err) => this.onWorkerDeath(slot, err));
     worker.on('exit', (code) => {
       if (!this.closed) this.onWorkerDeath(slot, new Error(`decode worker exited with code ${code}`));
@@ -142,7 +212,7 @@ export class DecodePool {
     return slot;
   }
 
-  private onMessage(msg: WorkerResponse): void {
+  private onMessage(msg: Exclude<WorkerResponse, { type: 'ready' }>): void {
     if (msg.type === 'result') {
       this.calls.get(msg.id)?.resolve(msg.value);
       this.calls.delete(msg.id);
@@ -171,19 +241,7 @@ export class DecodePool {
 
   /** A crashed worker fails its own tasks (never silently), and is replaced. */
   private onWorkerDeath(slot: Slot, err: Error): void {
-    const idx = this.slots.indexOf(slot);
-    if (idx < 0) return;
-    for (const [id, owner] of [...this.owner]) {
-      if (owner !== slot) continue;
-      const e = new Error(`decode worker failed: ${err.message}`);
-      const call = this.calls.get(id);
-      if (call) {
-        call.reject(e);
-        this.calls.delete(id);
-      }
-      this.push(id, e);
-    }
-    if (!this.closed) this.slots[idx] = this.spawn();
+    this.replace(slot, () => new Error(`decode worker failed: ${err.message}`));
   }
 }
 

@@ -30,6 +30,8 @@ function send(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
 }
 
+send({ type: 'ready' });
+
 function serialize(e: unknown): SerializedError {
   if (e instanceof DecodeError) return { name: e.name, message: e.message, code: e.code, file: e.file, detail: e.detail };
   if (e instanceof Error) return { name: e.name, message: e.message };

@@ -17,6 +17,8 @@ export interface SerializedError {
 }
 
 export type WorkerResponse =
+  /** Sent once the worker has loaded its modules: stall time counts from then on. */
+  | { type: 'ready' }
   | { type: 'result'; id: number; value: FileDescription | InspectReport }
   | { type: 'batch'; id: number; batch: ColumnBatch }
   | { type: 'end'; id: number }

@@ -167,6 +167,9 @@ function converter(def: string): proj4.Converter {
 
 /** Per-row latitude and per-column longitude extents of a curvilinear grid, read in bands of rows. */
 async function curvilinearExtents(b: NcBackend, c: Curvilinear, ny: number, nx: number): Promise<{ rowLat: Array<[number, number]>; colLon: Array<[number, number]> }> {
+  // Describe stays cheap: the cost grows with the grid, which a damaged dimension can make absurd.
+  if (ny * nx > MAX_EXTENT_CELLS) throw new DecodeError('LIMIT', b.path, `a ${ny} x ${nx} grid with per-cell coordinates is larger than ${MAX_EXTENT_CELLS} cells`);
+  if (c.kind === 'projected' && ny * nx > EXACT_EXTENT_CELLS) return sampledExtents(c, ny, nx);
   const rowLat: Array<[number, number]> = Array.from({ length: ny }, () => [Infinity, -Infinity]);
   const colLon: Array<[number, number]> = Array.from({ length: nx }, () => [Infinity, -Infinity]);
   const band = Math.max(1, Math.floor((4 << 20) / Math.max(1, nx)));
@@ -188,6 +191,71 @@ async function curvilinearExtents(b: NcBackend, c: Curvilinear, ny: number, nx: 
   }
   // Rows or columns without any valid position can match no bbox.
   for (const e of [...rowLat, ...colLon]) if (e[0] > e[1]) (e[0] = NaN), (e[1] = NaN);
+  return { rowLat, colLon };
+}
+
+/** Grids up to this many cells get exact per-row/column extents; larger projected grids are sampled. */
+const EXACT_EXTENT_CELLS = 4 << 20;
+const MAX_EXTENT_CELLS = 2 ** 31;
+
+/**
+ * Extents of a large projected grid from a lattice of about 1 M projected cells (every k-th row and
+ * column, and the last ones), widened by the largest step between neighbouring samples so a row's
+ * or column's bound still covers its unsampled cells (projections are smooth). Planning only
+ * prunes with these; the row filter keeps exactly the cells inside a bbox.
+ */
+function sampledExtents(c: Extract<Curvilinear, { kind: 'projected' }>, ny: number, nx: number): { rowLat: Array<[number, number]>; colLon: Array<[number, number]> } {
+  const k = Math.ceil(Math.sqrt((ny * nx) / (1 << 20)));
+  const pick = (n: number) => [...Array.from({ length: Math.ceil(n / k) }, (_, i) => i * k), n - 1].filter((v, i, a) => a.indexOf(v) === i);
+  const rows = pick(ny);
+  const cols = pick(nx);
+  const f = converter(c.def);
+  const lat = new Float64Array(rows.length * cols.length);
+  const lon = new Float64Array(lat.length);
+  rows.forEach((r, i) =>
+    cols.forEach((col, j) => {
+      let p: number[];
+      try {
+        p = f.forward([c.xs![col]! * c.scale, c.ys![r]! * c.scale]);
+      } catch {
+        p = [NaN, NaN];
+      }
+      lon[i * cols.length + j] = p[0]!;
+      lat[i * cols.length + j] = p[1]!;
+    }),
+  );
+  let margin = 0;
+  for (let i = 0; i < rows.length; i++) {
+    for (let j = 0; j < cols.length; j++) {
+      const a = i * cols.length + j;
+      for (const b2 of [j + 1 < cols.length ? a + 1 : -1, i + 1 < rows.length ? a + cols.length : -1]) {
+        if (b2 < 0) continue;
+        const d = Math.max(Math.abs(lat[a]! - lat[b2]!), Math.abs(lon[a]! - lon[b2]!));
+        if (Number.isFinite(d) && d < 180) margin = Math.max(margin, d);
+      }
+    }
+  }
+  const rowLat: Array<[number, number]> = new Array(ny);
+  const colLon: Array<[number, number]> = new Array(nx);
+  const bound = (vals: number[]): [number, number] => {
+    const ok = vals.filter(Number.isFinite);
+    return ok.length ? [Math.min(...ok) - margin, Math.max(...ok) + margin] : [NaN, NaN];
+  };
+  for (let i = 0; i < rows.length; i++) {
+    // Rows between two sampled rows take the union of both, widened.
+    const here = cols.map((_, j) => lat[i * cols.length + j]!);
+    const next = i + 1 < rows.length ? cols.map((_, j) => lat[(i + 1) * cols.length + j]!) : [];
+    const e = bound([...here, ...next]);
+    for (let r = rows[i]!; r < (rows[i + 1] ?? ny); r++) rowLat[r] = e;
+  }
+  rowLat[ny - 1] = bound(cols.map((_, j) => lat[(rows.length - 1) * cols.length + j]!));
+  for (let j = 0; j < cols.length; j++) {
+    const here = rows.map((_, i) => lon[i * cols.length + j]!);
+    const next = j + 1 < cols.length ? rows.map((_, i) => lon[i * cols.length + j + 1]!) : [];
+    const e = bound([...here, ...next]);
+    for (let x = cols[j]!; x < (cols[j + 1] ?? nx); x++) colLon[x] = e;
+  }
+  colLon[nx - 1] = bound(rows.map((_, i) => lon[i * cols.length + cols.length - 1]!));
   return { rowLat, colLon };
 }
 
