@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DecodeError } from '../../src/decoders/errors.js';
 import type { DecoderPlugin } from '../../src/decoders/types.js';
+import type { DecodePool } from '../../src/workers/decode-pool.js';
 
 export interface FuzzResult {
   cases: number;
@@ -97,4 +98,15 @@ export async function fuzzDecoder(plugin: DecoderPlugin, files: string[], cases:
     rmSync(dir, { recursive: true, force: true });
   }
   return res;
+}
+
+/** A plugin whose describe/inspect/read go through a decode pool (the bridge's path, with its watchdog). */
+export function viaPool(plugin: DecoderPlugin, pool: DecodePool): DecoderPlugin {
+  return {
+    format: plugin.format,
+    sniff: plugin.sniff,
+    describe: (p) => pool.describe(p),
+    inspect: (p) => pool.inspect(p),
+    read: (p, s) => pool.read(p, s),
+  };
 }
