@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { netcdfDecoder } from '../../../src/decoders/netcdf/index.js';
 import type { ColumnBatch, FileDescription } from '../../../src/decoders/types.js';
+import { valueAt } from '../../support/batches.js';
 import { corpusFiles, readOracle, repoRoot } from '../../support/corpus.js';
 
 interface OracleVar {
@@ -73,17 +74,6 @@ async function readAll(path: string, group: string, variables: string[]): Promis
   return out;
 }
 
-function valueAt(batches: ColumnBatch[], column: string, row: number): number | null {
-  for (const b of batches) {
-    if (row < b.numRows) {
-      const c = b.columns.find((x) => x.name === column)!;
-      if (c.validity && !(c.validity[row >> 3]! & (1 << (row & 7)))) return null;
-      return Number(c.values[row]);
-    }
-    row -= b.numRows;
-  }
-  throw new Error(`row out of range for ${column}`);
-}
 
 describe.each(files)('NetCDF $name', ({ name, path, oracle: oraclePath }) => {
   const oracle = readOracle<Oracle>(oraclePath);

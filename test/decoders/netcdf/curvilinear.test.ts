@@ -11,6 +11,7 @@ import { filterRows } from '../../../src/bridge/row-filter.js';
 import { netcdfDecoder } from '../../../src/decoders/netcdf/index.js';
 import type { ColumnBatch } from '../../../src/decoders/types.js';
 import { plan } from '../../../src/partitioner/plan.js';
+import { valueAt } from '../../support/batches.js';
 import { repoRoot } from '../../support/corpus.js';
 
 const path = join(repoRoot, 'test/fixtures/netcdf/curvilinear_swath.nc');
@@ -21,17 +22,6 @@ interface Oracle {
 }
 const oracle = JSON.parse(readFileSync(`${path}.oracle.json`, 'utf8')) as Oracle;
 
-function cell(batches: ColumnBatch[], name: string, row: number): number | null {
-  for (const b of batches) {
-    if (row < b.numRows) {
-      const c = b.columns.find((x) => x.name === name)!;
-      if (c.validity && !(c.validity[row >> 3]! & (1 << (row & 7)))) return null;
-      return Number(c.values[row]);
-    }
-    row -= b.numRows;
-  }
-  throw new Error('row out of range');
-}
 
 describe('curvilinear NetCDF (2-D latitude/longitude)', () => {
   it('describes a curvilinear points group with per-row latitude extents', async () => {
@@ -55,10 +45,10 @@ describe('curvilinear NetCDF (2-D latitude/longitude)', () => {
     for await (const b of netcdfDecoder.read(path, { group: g.id, variables: ['sst'], maxBatchBytes: 2048 })) batches.push(b);
     expect(batches.length).toBeGreaterThan(2);
     for (const s of o.samples) {
-      expect(cell(batches, 'lat', s.index)).toBe(s.lat);
-      expect(cell(batches, 'lon', s.index)).toBe(s.lon);
-      if (s.decoded === null) expect(cell(batches, 'sst', s.index)).toBeNull();
-      else expect(cell(batches, 'sst', s.index)).toBeCloseTo(s.decoded, 9);
+      expect(valueAt(batches, 'lat', s.index)).toBe(s.lat);
+      expect(valueAt(batches, 'lon', s.index)).toBe(s.lon);
+      if (s.decoded === null) expect(valueAt(batches, 'sst', s.index)).toBeNull();
+      else expect(valueAt(batches, 'sst', s.index)).toBeCloseTo(s.decoded, 9);
     }
   });
 

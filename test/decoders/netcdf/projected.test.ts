@@ -11,6 +11,7 @@ import { filterRows } from '../../../src/bridge/row-filter.js';
 import { netcdfDecoder } from '../../../src/decoders/netcdf/index.js';
 import type { ColumnBatch } from '../../../src/decoders/types.js';
 import { plan } from '../../../src/partitioner/plan.js';
+import { valueAt } from '../../support/batches.js';
 import { corpusDir, repoRoot } from '../../support/corpus.js';
 
 interface Point { row: number; col: number; lat: number; lon: number }
@@ -33,17 +34,6 @@ async function firstStep(path: string, variable: string): Promise<{ batches: Col
   return { batches, nx: g.grid.nx, group: g.id };
 }
 
-function at(batches: ColumnBatch[], name: string, row: number): number | null {
-  for (const b of batches) {
-    if (row < b.numRows) {
-      const c = b.columns.find((x) => x.name === name)!;
-      if (c.validity && !(c.validity[row >> 3]! & (1 << (row & 7)))) return null;
-      return Number(c.values[row]);
-    }
-    row -= b.numRows;
-  }
-  throw new Error('row out of range');
-}
 
 describe.each(Object.entries(oracle.files))('projected NetCDF %s', (name, o) => {
   it('gives GDAL/PROJ latitude/longitude for each sample cell', async () => {
@@ -53,9 +43,9 @@ describe.each(Object.entries(oracle.files))('projected NetCDF %s', (name, o) => 
     for (const p of o.points) {
       const k = p.row * nx + p.col;
       // GDAL places cells from a regular geotransform fitted to the (float32) coordinates: 1e-5 degrees is about a metre.
-      expect(Math.abs(at(batches, 'lat', k)! - p.lat), `${name} lat at ${p.row},${p.col}`).toBeLessThan(1e-5);
+      expect(Math.abs(valueAt(batches, 'lat', k)! - p.lat), `${name} lat at ${p.row},${p.col}`).toBeLessThan(1e-5);
       if (Math.abs(p.lat) > 89.9) continue; // longitude is arbitrary at the pole
-      const dlon = Math.abs(((at(batches, 'lon', k)! - p.lon + 540) % 360) - 180);
+      const dlon = Math.abs(((valueAt(batches, 'lon', k)! - p.lon + 540) % 360) - 180);
       expect(dlon, `${name} lon at ${p.row},${p.col}`).toBeLessThan(1e-5);
     }
   });
