@@ -78,9 +78,9 @@ def bridge():
 
 @pytest.fixture(scope="session")
 def array_bridge(tmp_path_factory):
-    """The bridge on a catalog of non-geographic NetCDF fixtures (array layout), one dataset per file."""
+    """The bridge on a catalog of NetCDF fixtures beyond the samples (projected, arrays, groups, model calendars)."""
     root = tmp_path_factory.mktemp("array-catalog")
-    for name, dataset in [("PLANET_SCOPE_3D.nc", "planet"), ("ref_nctest_classic.nc", "nctest"), ("ref_groups.h5", "groups")]:
+    for name, dataset in [("PLANET_SCOPE_3D.nc", "planet"), ("ref_nctest_classic.nc", "nctest"), ("ref_groups.h5", "groups"), ("calendar_360_day.nc", "calendar360")]:
         (root / dataset).mkdir()
         (root / dataset / name).symlink_to(FIXTURES / name)
     yield from _serve(["--catalog", str(root)])

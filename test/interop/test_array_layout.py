@@ -86,3 +86,10 @@ def test_bbox_never_matches_rows_without_coordinates(client):
     info = client.get_flight_info(cmd(dataset="nctest", variables=["floatvar"], bbox=[-180, -90, 180, 90]))
     assert len(info.endpoints) == 0
     assert info.total_records == 0
+
+
+def test_model_calendar_keeps_original_time_values(client):
+    table = read_all(client, client.get_flight_info(cmd(dataset="calendar360", variables=["tas"])))
+    assert table.schema.names == ["time", "time_value", "lat", "lon", "tas"]
+    assert table.schema.field("time_value").metadata[b"calendar"] == b"360_day"
+    assert sorted(set(table.column("time_value").to_pylist())) == [0.0, 59.0, 59.5, 359.0]

@@ -315,20 +315,42 @@ async function readCoordinate(b: NcBackend, v: NcVariable): Promise<Float64Array
 }
 
 /** Decodes a CF time coordinate to epoch microseconds and declares the `time` column. */
+/**
+ * Raw CF time values of groups whose calendar has dates no real calendar has (noleap, all_leap,
+ * 360_day): `time` maps them deterministically (see cf/time.ts), `time_value` keeps the original.
+ */
+const rawTimeValues = new WeakMap<ColumnSpec[], number[]>();
+
 async function timeAxis(b: NcBackend, timeVar: NcVariable, coordinates: ColumnSpec[], metadata: Record<string, string>): Promise<number[]> {
   const units = attrString(timeVar.attrs.units) ?? '';
   const calendar = attrString(timeVar.attrs.calendar);
   let times: number[];
+  let raw: number[];
+  let model: boolean;
   try {
     const u = parseTimeUnits(units, calendar);
-    times = (await readWhole(b, timeVar)).map((x) => cfToEpochMicros(x, u));
+    raw = await readWhole(b, timeVar);
+    times = raw.map((x) => cfToEpochMicros(x, u));
+    model = u.calendar === 'noleap' || u.calendar === 'all_leap' || u.calendar === '360_day';
   } catch (e) {
     if (e instanceof CfTimeError) throw new DecodeError('UNSUPPORTED', b.path, `time variable ${timeVar.name}: ${e.message}`);
     throw e;
   }
   coordinates.push({ name: 'time', type: 'timestamp_us', nullable: false, metadata: { source: timeVar.name, units, calendar: calendar ?? 'standard' } });
+  if (model) {
+    coordinates.push({ name: 'time_value', type: 'float64', nullable: false, metadata: { source: timeVar.name, units, calendar: calendar!, description: `original time value: ${units} in the ${calendar} calendar` } });
+    rawTimeValues.set(coordinates, raw);
+  }
   metadata['time.variable'] = timeVar.name;
   return times;
+}
+
+/** The `time` column, and `time_value` where the calendar keeps the original values, for time index `ti`. */
+function timeColumns(group: VariableGroup, ti: number, rows: number): ColumnData[] {
+  const out: ColumnData[] = [{ name: 'time', values: new BigInt64Array(rows).fill(BigInt(group.times[ti]!)), nullCount: 0 }];
+  const raw = rawTimeValues.get(group.coordinates);
+  if (raw) out.push({ name: 'time_value', values: new Float64Array(rows).fill(raw[ti]!), nullCount: 0 });
+  return out;
 }
 
 function variableInfos(vars: NcVariable[]): VariableGroup['variables'] {
@@ -534,9 +556,7 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
           const ny = y1 - y0;
           const rows = lc * ny * nx;
           const columns: ColumnData[] = [];
-          if (group.times.length > 0) {
-            columns.push({ name: 'time', values: new BigInt64Array(rows).fill(BigInt(group.times[hasTime ? ti : 0]!)), nullCount: 0 });
-          }
+          if (group.times.length > 0) columns.push(...timeColumns(group, hasTime ? ti : 0, rows));
           const lat = new Float64Array(rows);
           const lon = new Float64Array(rows);
           const level = hasLevel ? new Float64Array(rows) : undefined;
@@ -634,7 +654,7 @@ async function* readArrayWindow(path: string, group: VariableGroup, layout: Extr
         const ny = y1 - y0;
         const rows = ny * nx;
         const columns: ColumnData[] = [];
-        if (group.times.length > 0) columns.push({ name: 'time', values: new BigInt64Array(rows).fill(BigInt(group.times[layout.hasTime ? ti : 0]!)), nullCount: 0 });
+        if (group.times.length > 0) columns.push(...timeColumns(group, layout.hasTime ? ti : 0, rows));
         cols.forEach((c, ci) => {
           const out = c.values ? new Float64Array(rows) : new Int32Array(rows);
           let k = 0;

@@ -96,3 +96,21 @@ describe('array layout', () => {
     expect(g.coordinates.some((c) => c.name === 'lat')).toBe(false);
   });
 });
+
+describe('model calendars', () => {
+  const path = join(repoRoot, 'test/fixtures/netcdf/calendar_360_day.nc');
+
+  it('maps 360_day dates to increasing timestamps and keeps the original values as time_value', async () => {
+    const desc = await netcdfDecoder.describe(path);
+    const g = desc.groups.find((x) => x.variables.some((v) => v.name === 'tas'))!;
+    expect(g.coordinates.map((c) => c.name)).toEqual(['time', 'time_value', 'lat', 'lon']);
+    expect(g.coordinates[1]!.metadata).toMatchObject({ units: 'days since 2000-01-01 00:00:00', calendar: '360_day' });
+    const cols = await columns(path, { group: g.id, variables: ['tas'] });
+    const perStep = 3 * 4;
+    expect([0, 1, 2, 3].map((t) => cols.time_value![t * perStep])).toEqual([0, 59, 59.5, 359]);
+    const t = [0, 1, 2, 3].map((k) => cols.time![k * perStep]!);
+    expect(t.every((v, i) => i === 0 || v > t[i - 1]!)).toBe(true);
+    // February 30 (day 59 of a 360-day year) falls on the same fraction of the real year 2000.
+    expect(new Date(t[1]! / 1000).toISOString().slice(0, 10)).toBe(new Date(Date.UTC(2000, 0, 1) + (59 / 360) * 366 * 86_400_000).toISOString().slice(0, 10));
+  });
+});
