@@ -198,6 +198,11 @@ export class DecodePool {
       : new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: WORKER_DATA });
     const slot: Slot = { worker, active: 0, ready: false };
     worker.on('message', (msg: WorkerResponse) => {
+      if (msg.type === 'alive') {
+        const w = this.waiting.get(msg.id);
+        if (w) w.since = Date.now();
+        return;
+      }
       if (msg.type !== 'ready') return this.onMessage(msg);
       slot.ready = true;
       // Tasks queued during start-up are timed from now.
@@ -212,7 +217,7 @@ export class DecodePool {
     return slot;
   }
 
-  private onMessage(msg: Exclude<WorkerResponse, { type: 'ready' }>): void {
+  private onMessage(msg: Exclude<WorkerResponse, { type: 'ready' } | { type: 'alive' }>): void {
     if (msg.type === 'result') {
       this.calls.get(msg.id)?.resolve(msg.value);
       this.calls.delete(msg.id);

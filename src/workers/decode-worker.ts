@@ -32,6 +32,9 @@ function send(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
 
 send({ type: 'ready' });
 
+/** How often a running describe/inspect tells the pool it is still making progress. */
+const HEARTBEAT_MS = 1000;
+
 function serialize(e: unknown): SerializedError {
   if (e instanceof DecodeError) return { name: e.name, message: e.message, code: e.code, file: e.file, detail: e.detail };
   if (e instanceof Error) return { name: e.name, message: e.message };
@@ -73,12 +76,17 @@ port.on('message', (req: WorkerRequest) => {
     case 'describe':
     case 'inspect':
       void (async () => {
+        // A long inspect that keeps yielding to the event loop is alive; one stuck in a loop
+        // (libhdf5 on a damaged file) sends nothing and the pool's watchdog stops it.
+        const heartbeat = setInterval(() => send({ type: 'alive', id: req.id }), HEARTBEAT_MS);
         try {
           const plugin = await detect(req.path);
           const value = req.type === 'describe' ? await plugin.describe(req.path) : await plugin.inspect(req.path);
           send({ type: 'result', id: req.id, value });
         } catch (e) {
           send({ type: 'error', id: req.id, error: serialize(e) });
+        } finally {
+          clearInterval(heartbeat);
         }
       })();
       break;

@@ -19,6 +19,8 @@ export interface SerializedError {
 export type WorkerResponse =
   /** Sent once the worker has loaded its modules: stall time counts from then on. */
   | { type: 'ready' }
+  /** A describe/inspect still running with its event loop turning (not stuck). */
+  | { type: 'alive'; id: number }
   | { type: 'result'; id: number; value: FileDescription | InspectReport }
   | { type: 'batch'; id: number; batch: ColumnBatch }
   | { type: 'end'; id: number }
