@@ -372,6 +372,8 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   const tiff = await open(path);
   try {
     const img = await firstImage(tiff);
+    const maskImg = withMask ? await tiff.getImage(info.maskImage!) : null;
+    if (maskImg) noteByteOrder(maskImg as unknown as { getFileDirectory(): unknown; littleEndian: boolean });
     for (let y0 = y[0]; y0 < y[1]; y0 += band) {
       const y1 = Math.min(y[1], y0 + band);
       const rows = (y1 - y0) * nx;
@@ -404,9 +406,7 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
       ];
       if (!info.geographic) columns.push({ name: 'x', values: xs, nullCount: 0 }, { name: 'y', values: ys, nullCount: 0 });
       const decoded = new Map<string, ColumnData>(wanted.map((b, i) => [b.name, { name: b.name, ...decodeBand(data[i]!.raw, b, info.nodata, data[i]!.mask) }]));
-      if (withMask) {
-        const maskImg = await tiff.getImage(info.maskImage!);
-        noteByteOrder(maskImg as unknown as { getFileDirectory(): unknown; littleEndian: boolean });
+      if (maskImg) {
         const [m] = (await maskImg.readRasters({ window: [x[0], y0, x[1], y1], samples: [0], interleave: false })) as unknown as ArrayLike<number>[];
         const valid = new Uint8Array(rows);
         for (let k = 0; k < rows; k++) valid[k] = m![k] ? 1 : 0;

@@ -38,6 +38,8 @@ export interface CdfVariable {
   name: string;
   dimIds: number[];
   type: NcType;
+  /** The nc_type code (gives the value size). */
+  code: number;
   attributes: CdfAttribute[];
   /** Bytes of one record (record variables) or of the whole variable, as stored in the header. */
   vsize: number;
@@ -205,14 +207,14 @@ export function parseCdfHeader(buf: Uint8Array, fileSize: number): CdfHeader {
     const begin = version === 1 ? c.u32(`variable ${name} offset`) : c.u64(`variable ${name} offset`);
     const record = dimIds.length > 0 && dimIds[0] === recordDim;
     if (dimIds.slice(1).includes(recordDim) && recordDim >= 0) throw new CdfHeaderError(`variable ${name}: the unlimited dimension must come first`);
-    variables.push({ name, dimIds, type, attributes: atts, vsize, begin, record });
+    variables.push({ name, dimIds, type, code, attributes: atts, vsize, begin, record });
   }
 
   const recVars = variables.filter((v) => v.record);
   // A file with a single record variable stores its records without padding (netCDF classic spec).
   const recordStep =
     recVars.length === 1
-      ? recVars[0]!.dimIds.slice(1).reduce((p, id) => p * dimensions[id]!.size, TYPE_SIZE[codeOf(recVars[0]!.type)]!)
+      ? recVars[0]!.dimIds.slice(1).reduce((p, id) => p * dimensions[id]!.size, TYPE_SIZE[recVars[0]!.code]!)
       : recVars.reduce((s, v) => s + v.vsize, 0);
   let numRecords = rawRecs;
   if (version !== 5 && rawRecs === STREAMING) {
@@ -221,8 +223,4 @@ export function parseCdfHeader(buf: Uint8Array, fileSize: number): CdfHeader {
     numRecords = recVars.length && recordStep > 0 ? Math.floor((fileSize - first) / recordStep) : 0;
   }
   return { version, numRecords, dimensions, recordDim, recordStep, attributes: globals, variables };
-}
-
-function codeOf(t: NcType): number {
-  return Number(Object.entries(CDF_TYPES).find(([, v]) => v === t)![0]);
 }

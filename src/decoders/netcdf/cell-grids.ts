@@ -142,14 +142,12 @@ function sampledExtents(c: Extract<Curvilinear, { kind: 'projected' }>, ny: numb
     const e = bound([...here, ...next]);
     for (let r = rows[i]!; r < (rows[i + 1] ?? ny); r++) rowLat[r] = e;
   }
-  rowLat[ny - 1] = bound(cols.map((_, j) => lat[(rows.length - 1) * cols.length + j]!));
   for (let j = 0; j < cols.length; j++) {
     const here = rows.map((_, i) => lon[i * cols.length + j]!);
     const next = j + 1 < cols.length ? rows.map((_, i) => lon[i * cols.length + j + 1]!) : [];
     const e = bound([...here, ...next]);
     for (let x = cols[j]!; x < (cols[j + 1] ?? nx); x++) colLon[x] = e;
   }
-  colLon[nx - 1] = bound(rows.map((_, i) => lon[i * cols.length + cols.length - 1]!));
   return { rowLat, colLon };
 }
 

@@ -135,7 +135,7 @@ async function readWhole(b: NcBackend, v: NcVariable): Promise<number[]> {
   return Array.from(arr as ArrayLike<number | bigint>, Number);
 }
 
-/** A coordinate variable's values after CF packing (GOES stores its x/y scan angles as scaled int16). */
+/** A coordinate variable's values after CF packing (GOES stores its x/y scan angles as scaled int16; some files pack lat/lon or levels). */
 async function readCoordinate(b: NcBackend, v: NcVariable): Promise<Float64Array> {
   const p = cfPacking(v);
   if (p.scale === undefined && p.offset === undefined) return Float64Array.from(await readWhole(b, v));
@@ -209,7 +209,7 @@ async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[]): Pr
     let name = dim;
     while (taken.has(name)) name = `${name}_coord`;
     taken.add(name);
-    const values = numeric ? Float64Array.from(await readWhole(b, cv)) : null;
+    const values = numeric ? await readCoordinate(b, cv) : null;
     const md: Record<string, string> = { dimension: dim, role: values ? 'coordinate' : 'index' };
     const units = cv ? attrString(cv.attrs.units) : undefined;
     if (units) md.units = units;
@@ -250,8 +250,8 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
     const latVar = coordinateVariable(all, dimOf('lat')!)!;
     const lonVar = coordinateVariable(all, dimOf('lon')!)!;
     [latSource, lonSource] = [latVar.name, lonVar.name];
-    const lat = await readWhole(b, latVar);
-    const lon = await readWhole(b, lonVar);
+    const lat = Array.from(await readCoordinate(b, latVar));
+    const lon = Array.from(await readCoordinate(b, lonVar));
     extents = { rowLat: lat.map((v) => [v, v]), colLon: lon.map((v) => [v, v]) };
   }
   const coordinates: ColumnSpec[] = [];
@@ -268,7 +268,7 @@ async function buildGroup(b: NcBackend, id: string, vars: NcVariable[], layout: 
   const levelDim = dimOf('level');
   if (levelDim) {
     const lv = coordinateVariable(all, levelDim);
-    levels = lv ? await readWhole(b, lv) : Array.from({ length: b.dims[levelDim] ?? 0 }, (_, i) => i);
+    levels = lv ? Array.from(await readCoordinate(b, lv)) : Array.from({ length: b.dims[levelDim] ?? 0 }, (_, i) => i);
     const md: Record<string, string> = { source: levelDim };
     const units = lv ? attrString(lv.attrs.units) : undefined;
     if (units) md.units = units;
