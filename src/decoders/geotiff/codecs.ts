@@ -1,6 +1,6 @@
 /**
- * Compression decoders we register with geotiff.js: deflate through node:zlib (about 1.8x faster
- * than geotiff.js's bundled inflater, see ../shared/notes/dependencies.md), deflate, zstd, LZW and
+ * Compression decoders we register with geotiff.js: deflate through node:zlib (faster than
+ * geotiff.js's bundled inflater: benchmarks/tiff-deflate.ts), deflate, zstd, LZW and
  * PackBits bounded by the block's size (a damaged stream cannot allocate more), WebP through libwebp
  * compiled to WebAssembly (@jsquash/webp), since geotiff.js decodes WebP only with browser APIs
  * (createImageBitmap) that Node lacks, and a fix for horizontal differencing (predictor 2) of
