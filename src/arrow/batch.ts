@@ -22,6 +22,9 @@ import {
   makeData,
 } from 'apache-arrow';
 import type { ColumnBatch, ColumnSpec, ColumnType } from '../decoders/types.js';
+import { popcount, sliceBitmap } from '../decoders/validity.js';
+
+export { popcount, sliceBitmap };
 
 export function arrowType(type: ColumnType, listSize = 0): DataType {
   switch (type) {
@@ -103,40 +106,6 @@ export function sliceBatch(batch: ColumnBatch, start: number, end: number): Colu
       return { name: c.name, values: c.values.subarray(start, end), validity: bitmap, nullCount };
     }),
   };
-}
-
-export function sliceBitmap(bitmap: Uint8Array, start: number, end: number): { bitmap: Uint8Array; nullCount: number } {
-  const n = end - start;
-  if ((start & 7) === 0) {
-    const out = bitmap.subarray(start >> 3, (end + 7) >> 3);
-    return { bitmap: out, nullCount: n - popcount(out, n) };
-  }
-  const out = new Uint8Array((n + 7) >> 3);
-  let valid = 0;
-  for (let i = 0; i < n; i++) {
-    const j = start + i;
-    if (bitmap[j >> 3]! & (1 << (j & 7))) {
-      out[i >> 3]! |= 1 << (i & 7);
-      valid++;
-    }
-  }
-  return { bitmap: out, nullCount: n - valid };
-}
-
-const POP = new Uint8Array(256).map((_, i) => {
-  let c = 0;
-  for (let v = i; v; v &= v - 1) c++;
-  return c;
-});
-
-/** Number of set bits among the first n bits. */
-export function popcount(bitmap: Uint8Array, n: number): number {
-  let c = 0;
-  const full = n >> 3;
-  for (let i = 0; i < full; i++) c += POP[bitmap[i]!]!;
-  const rest = n & 7;
-  if (rest) c += POP[bitmap[full]! & ((1 << rest) - 1)]!;
-  return c;
 }
 
 /** Bytes one row occupies in the given columns (for sizing batches by bytes). */

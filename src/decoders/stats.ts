@@ -15,12 +15,12 @@ export class StatsAccumulator {
   private sum = 0;
   private comp = 0;
 
-  /** Adds values; `isValid(i)` (optional) says whether values[i] is present. NaN counts as missing. */
-  add(values: ArrayLike<number>, isValid?: (i: number) => boolean): void {
+  /** Adds values; `validity` (optional, LSB-first, bit set = valid) marks present ones. NaN counts as missing. */
+  add(values: ArrayLike<number>, validity?: Uint8Array): void {
     let { count, missing, min, max, sum, comp, infinite } = this;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      if ((isValid && !isValid(i)) || v !== v) {
+      if (v !== v || (validity !== undefined && (validity[i >> 3]! & (1 << (i & 7))) === 0)) {
         missing++;
         continue;
       }
@@ -72,9 +72,4 @@ export class StatsAccumulator {
       ...extra,
     };
   }
-}
-
-/** Validity-bitmap helpers (LSB-first, bit set = valid), as Arrow expects. */
-export function bitIsSet(bitmap: Uint8Array, i: number): boolean {
-  return (bitmap[i >> 3]! & (1 << (i & 7))) !== 0;
 }

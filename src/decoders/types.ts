@@ -147,6 +147,23 @@ export interface InspectReport {
   fields: FieldStats[];
 }
 
+/**
+ * A run of one field's decoded values, as `decodeAll` yields them: a field (GRIB field, NetCDF
+ * variable, GeoTIFF band) comes whole or in several chunks (bounded memory); chunks of different
+ * fields may interleave (a GeoTIFF row band carries every band). Values are decoded (CF/GRIB scaling applied); missing values are NaN or cleared bits of
+ * `validity`.
+ */
+export interface DecodedChunk {
+  /** Index of the field in file order. */
+  field: number;
+  name: string;
+  values: Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+  /** LSB-first validity bitmap (bit set = valid) over `values`; absent when all are valid or NaN marks missing. */
+  validity?: Uint8Array;
+  /** Facts `inspect` reports for this field (time, level, units, ...); merged over its chunks. */
+  info?: Record<string, unknown>;
+}
+
 export interface DecoderPlugin {
   /** Short format name, also used in errors and `inspect` output. */
   readonly format: string;
@@ -156,6 +173,11 @@ export interface DecoderPlugin {
   describe(path: string): Promise<FileDescription>;
   /** Decodes one window of one group. Yields batches in row order. */
   read(path: string, selection: ReadSelection): AsyncIterable<ColumnBatch>;
+  /**
+   * Every value of every field in file order, decoded into typed arrays: the decode kernel that
+   * `inspect` and the decode benchmarks measure.
+   */
+  decodeAll(path: string): AsyncIterable<DecodedChunk>;
   /** Whole-file statistics per data variable / field / band over decoded non-missing values. */
   inspect(path: string): Promise<InspectReport>;
 }

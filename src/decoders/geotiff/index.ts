@@ -10,11 +10,11 @@ import { stat } from 'node:fs/promises';
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import proj4 from 'proj4';
 import { asDecodeError, DecodeError } from '../errors.js';
-import { StatsAccumulator } from '../stats.js';
+import { inspectChunks } from '../inspect.js';
 import { noteByteOrder, registerTiffCodecs } from './codecs.js';
 import { isComplexFormat, readComplexWindow, type ComplexPart } from './complex.js';
 import { checkTiffStructure } from './structure.js';
-import type { ColumnBatch, ColumnData, ColumnSpec, DecoderPlugin, FieldStats, FileDescription, IndexRange, InspectReport, ReadSelection } from '../types.js';
+import type { ColumnBatch, ColumnData, ColumnSpec, DecodedChunk, DecoderPlugin, FileDescription, IndexRange, ReadSelection } from '../types.js';
 
 const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -442,27 +442,24 @@ function decodeBand(raw: Raster, b: Band, nodata: number | null, mask: Raster = 
   return nulls ? { values: out, validity, nullCount: nulls } : { values: out, nullCount: 0 };
 }
 
-async function inspectFile(path: string): Promise<InspectReport> {
+async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
   const info = await fileInfo(path);
   const tiff = await open(path);
   try {
     const img = await firstImage(tiff);
-    const accs = info.bands.map(() => new StatsAccumulator());
-    // Row bands keep memory bounded for large rasters.
+    const facts = info.bands.map((band) => ({ type: band.type, nodata: info.nodata, scale: band.scale, offset: band.offset }));
+    // Row bands keep memory bounded for large rasters; each carries every band.
     const step = Math.max(1, Math.floor((16 << 20) / (info.width * 8 * info.bands.length)));
     for (let y0 = 0; y0 < info.height; y0 += step) {
       const y1 = Math.min(info.height, y0 + step);
       const data = await bandData(path, img, [0, y0, info.width, y1], info.bands, info.ycbcr);
-      data.forEach(({ raw, mask }, b) => {
-        const d = decodeBand(raw, info.bands[b]!, info.nodata, mask);
-        const valid = d.validity;
-        accs[b]!.add(d.values as Float32Array | Float64Array, valid ? (j) => (valid[j >> 3]! & (1 << (j & 7))) !== 0 : undefined);
-      });
+      for (let b = 0; b < data.length; b++) {
+        const d = decodeBand(data[b]!.raw, info.bands[b]!, info.nodata, data[b]!.mask);
+        yield { field: b, name: info.bands[b]!.name, values: d.values as Float32Array | Float64Array, validity: d.validity, info: facts[b] };
+      }
     }
-    const fields: FieldStats[] = accs.map((a, b) => a.toStats(info.bands[b]!.name, { type: info.bands[b]!.type, nodata: info.nodata, scale: info.bands[b]!.scale, offset: info.bands[b]!.offset }));
-    return { format: 'geotiff', fields };
   } catch (e) {
-    throw asDecodeError(path, e, 'GeoTIFF inspect failed');
+    throw asDecodeError(path, e, 'GeoTIFF decode failed');
   } finally {
     tiff.close?.();
   }
@@ -473,5 +470,6 @@ export const geotiffDecoder: DecoderPlugin = {
   sniff: sniffTiff,
   describe: async (path) => (await fileInfo(path)).desc,
   read: (path, selection) => readWindow(path, selection),
-  inspect: inspectFile,
+  decodeAll,
+  inspect: (path) => inspectChunks('geotiff', decodeAll(path)),
 };

@@ -7,8 +7,8 @@
 import { stat } from 'node:fs/promises';
 import { isoFromMicros } from '../cf/time.js';
 import { asDecodeError, DecodeError } from '../errors.js';
-import { StatsAccumulator } from '../stats.js';
-import type { ColumnBatch, ColumnData, ColumnSpec, DecoderPlugin, FieldStats, FileDescription, IndexRange, InspectReport, ReadSelection, VariableGroup } from '../types.js';
+import { inspectChunks } from '../inspect.js';
+import type { ColumnBatch, ColumnData, ColumnSpec, DecodedChunk, DecoderPlugin, FileDescription, IndexRange, ReadSelection, VariableGroup } from '../types.js';
 import { geometry, type Geometry } from './grids.js';
 import type { GribField, GridDef } from './model.js';
 import { indexFile } from './scan.js';
@@ -304,17 +304,18 @@ function metaColumn(name: string, rows: number, v: bigint | number | null): Colu
   return { name, values, validity: new Uint8Array((rows + 7) >> 3), nullCount: rows };
 }
 
-async function inspectFile(path: string): Promise<InspectReport> {
+async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
   const idx = await fileIndex(path);
   const src = await FileSource.open(path);
   try {
-    const out: FieldStats[] = [];
-    for (const f of idx.fields) {
+    for (let i = 0; i < idx.fields.length; i++) {
+      const f = idx.fields[i]!;
       const { values } = await decodeField(src, f);
-      const acc = new StatsAccumulator();
-      acc.add(values);
-      out.push(
-        acc.toStats(f.shortName, {
+      yield {
+        field: i,
+        name: f.shortName,
+        values,
+        info: {
           time: isoFromMicros(f.validUs),
           reference_time: isoFromMicros(f.referenceUs),
           step: f.stepHours,
@@ -327,12 +328,11 @@ async function inspectFile(path: string): Promise<InspectReport> {
           message: f.message + 1,
           grid: f.grid.kind,
           packing: f.packing.kind,
-        }),
-      );
+        },
+      };
     }
-    return { format: 'grib', fields: out };
   } catch (e) {
-    throw asDecodeError(path, e, 'GRIB inspect failed');
+    throw asDecodeError(path, e, 'GRIB decode failed');
   } finally {
     await src.close();
   }
@@ -343,5 +343,6 @@ export const gribDecoder: DecoderPlugin = {
   sniff: sniffGrib,
   describe: async (path) => (await fileIndex(path)).desc,
   read: (path, selection) => readWindow(path, selection),
-  inspect: inspectFile,
+  decodeAll,
+  inspect: (path) => inspectChunks('grib', decodeAll(path)),
 };

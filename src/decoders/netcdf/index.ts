@@ -9,16 +9,15 @@ import { axisRole, coordinateVariable, type AxisRole } from '../cf/axes.js';
 import { cfPacking, decodeCf } from '../cf/packing.js';
 import { cfToEpochMicros, CfTimeError, parseTimeUnits } from '../cf/time.js';
 import { asDecodeError, DecodeError } from '../errors.js';
-import { StatsAccumulator } from '../stats.js';
+import { inspectChunks } from '../inspect.js';
 import type {
   ColumnBatch,
   ColumnData,
   ColumnSpec,
+  DecodedChunk,
   DecoderPlugin,
-  FieldStats,
   FileDescription,
   IndexRange,
-  InspectReport,
   ReadSelection,
   VariableGroup,
 } from '../types.js';
@@ -514,30 +513,28 @@ function takeColumns(raw: NcArray, ny: number, nxAll: number, x: IndexRange): Nc
   return out;
 }
 
-async function inspectFile(path: string): Promise<InspectReport> {
+async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
   const { desc } = await analyseFile(path);
   const b = await openBackend(path);
   try {
-    const fields: FieldStats[] = [];
+    let field = 0;
     for (const g of desc.groups) {
       for (const info of g.variables) {
         const v = b.variables.find((x) => x.name === info.name)!;
         const p = cfPacking(v);
-        const acc = new StatsAccumulator();
+        const facts = { dtype: p.outType, units: info.units ?? null, dims: v.dims, shape: v.shape, group: g.id };
         // Slab by slab along the first dimension keeps memory bounded for big variables.
         const n0 = v.shape[0] ?? 1;
         for (let i = 0; i < n0; i++) {
           const raw = await b.read(v.name, v.shape.map((_, d) => (d === 0 ? i : 0)), v.shape.map((s, d) => (d === 0 ? 1 : s)));
           const dec = decodeCf(raw, p);
-          const valid = dec.validity;
-          acc.add(dec.values, valid ? (j) => (valid[j >> 3]! & (1 << (j & 7))) !== 0 : undefined);
+          yield { field, name: v.name, values: dec.values, validity: dec.validity, info: facts };
         }
-        fields.push(acc.toStats(v.name, { dtype: p.outType, units: info.units ?? null, dims: v.dims, shape: v.shape, group: g.id }));
+        field++;
       }
     }
-    return { format: desc.format, fields };
   } catch (e) {
-    throw asDecodeError(path, e, 'inspect failed');
+    throw asDecodeError(path, e, 'decode failed');
   } finally {
     await b.close();
   }
@@ -548,5 +545,6 @@ export const netcdfDecoder: DecoderPlugin = {
   sniff: (head) => sniffNetcdf(head) !== null,
   describe: async (path) => (await analyseFile(path)).desc,
   read: (path, selection) => readWindow(path, selection),
-  inspect: inspectFile,
+  decodeAll,
+  inspect: async (path) => inspectChunks((await analyseFile(path)).desc.format, decodeAll(path)),
 };
