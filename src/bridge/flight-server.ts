@@ -3,7 +3,6 @@
  * GetSchema and DoGet. Control RPCs use proto-loader's codec; DoGet responses are pre-encoded
  * by our own FlightData writer (see flight-data.ts) so Arrow buffers are copied only once.
  */
-import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -145,6 +144,7 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
     DoGet: async (call: grpc.ServerWritableStream<{ ticket: Buffer }, Buffer>) => {
       let cancelled = false;
       call.on('cancelled', () => (cancelled = true));
+      const out = new BoundedWriter(call);
       try {
         for await (const item of core.streamTicket(call.request.ticket, () => cancelled)) {
           const msg =
@@ -152,8 +152,7 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
               ? encodeFlightData({ header: schemaHeader(item) })
               : encodeFlightData(recordBatchParts(item as RecordBatch));
           if (cancelled) return;
-          // Respect HTTP/2 flow control: never queue more than one message ahead of the client.
-          if (!call.write(msg)) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+          await out.write(msg);
         }
         call.end();
       } catch (err) {
@@ -178,6 +177,41 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
     },
   };
   return { definition, implementation };
+}
+
+/**
+ * FlightData messages a DoGet may have handed to gRPC but not yet flushed to HTTP/2. The
+ * Writable's own limit is 16 objects (32 MiB of 2 MiB messages) per stream; two keep the socket
+ * busy while the next message is encoded, and bound what a slow client costs.
+ */
+export const MAX_MESSAGES_IN_FLIGHT = 2;
+
+/** Writes to a gRPC server stream, waiting while MAX_MESSAGES_IN_FLIGHT are unflushed. */
+class BoundedWriter {
+  private inFlight = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly call: grpc.ServerWritableStream<unknown, Buffer>) {
+    call.on('cancelled', () => this.release());
+    call.on('close', () => this.release());
+  }
+
+  async write(msg: Buffer): Promise<void> {
+    this.inFlight++;
+    this.call.write(msg, () => {
+      this.inFlight--;
+      this.release();
+    });
+    while (this.inFlight >= MAX_MESSAGES_IN_FLIGHT && !this.call.cancelled && !this.call.destroyed) {
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  private release(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
 }
 
 export interface RunningFlightServer {

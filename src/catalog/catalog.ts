@@ -3,7 +3,7 @@
  * remote ones such as HDA) plus a bounded cache of file descriptions, because planning runs on
  * every GetFlightInfo and must not re-read file headers each time.
  */
-import { stat } from 'node:fs/promises';
+import { FileStateCache } from '../decoders/file-state.js';
 import type { FileDescription } from '../decoders/types.js';
 import type { DatasetFile, DatasetInfo, DatasetQuery, DatasetSource } from './types.js';
 
@@ -17,13 +17,15 @@ export type Describe = (path: string) => Promise<FileDescription>;
 export const DESCRIPTION_CACHE_ENTRIES = 4096;
 
 export class Catalog {
-  private readonly cache = new Map<string, Promise<FileDescription>>();
+  private readonly cache: FileStateCache<FileDescription>;
 
   constructor(
     readonly sources: DatasetSource[],
     private readonly describeFile: Describe,
-    private readonly cacheEntries = DESCRIPTION_CACHE_ENTRIES,
-  ) {}
+    cacheEntries = DESCRIPTION_CACHE_ENTRIES,
+  ) {
+    this.cache = new FileStateCache('catalog-description', cacheEntries);
+  }
 
   async list(): Promise<DatasetInfo[]> {
     const seen = new Set<string>();
@@ -53,19 +55,7 @@ export class Catalog {
   }
 
   /** Cached by path, size and mtime, so a replaced file is described again. */
-  async describe(path: string): Promise<FileDescription> {
-    const st = await stat(path);
-    const k = `${path}\0${st.size}\0${st.mtimeMs}`;
-    let p = this.cache.get(k);
-    if (p) {
-      this.cache.delete(k); // LRU: re-insert as most recent
-      this.cache.set(k, p);
-      return p;
-    }
-    p = this.describeFile(path);
-    this.cache.set(k, p);
-    p.catch(() => this.cache.delete(k));
-    while (this.cache.size > this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
-    return p;
+  describe(path: string): Promise<FileDescription> {
+    return this.cache.get(path, () => this.describeFile(path));
   }
 }

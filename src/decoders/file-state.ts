@@ -29,14 +29,37 @@ export function notReadable(path: string, e: unknown): DecodeError {
   return new DecodeError(code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT', path, `cannot read file (${code ?? (e as Error).message ?? String(e)})`);
 }
 
+/** Counters of one cache, for the pool's stats (which worker built which file's state). */
+export interface FileStateStats {
+  kind: string;
+  entries: number;
+  builds: number;
+  hits: number;
+}
+
+const allCaches: Array<FileStateCache<unknown>> = [];
+
+/** Counters of every file-state cache of this thread. */
+export function fileStateStats(): FileStateStats[] {
+  return allCaches.map((c) => c.stats());
+}
+
 export class FileStateCache<T> {
   private readonly entries = new Map<string, Promise<T>>();
+  private builds = 0;
+  private hits = 0;
 
   /** `kind` separates the states of different decoders (and of different jobs within one). */
   constructor(
     private readonly kind: string,
     private readonly capacity = 32,
-  ) {}
+  ) {
+    allCaches.push(this as FileStateCache<unknown>);
+  }
+
+  stats(): FileStateStats {
+    return { kind: this.kind, entries: this.entries.size, builds: this.builds, hits: this.hits };
+  }
 
   /** The state of `path`, built once per file version by `build`. */
   async get(path: string, build: (id: FileIdentity) => Promise<T>): Promise<T> {
@@ -44,10 +67,12 @@ export class FileStateCache<T> {
     const key = `${this.kind}\0${id.path}\0${id.size}\0${id.mtimeMs}`;
     let p = this.entries.get(key);
     if (p) {
+      this.hits++;
       this.entries.delete(key); // LRU: re-insert as most recent
       this.entries.set(key, p);
       return p;
     }
+    this.builds++;
     p = build(id);
     this.entries.set(key, p);
     p.catch(() => {

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DecodeError, type DecodeErrorCode } from '../decoders/errors.js';
+import type { FileStateStats } from '../decoders/file-state.js';
 import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
 
@@ -20,7 +21,7 @@ const WORKER_DATA = { role: 'wekeo-decode-worker' } as const;
 export const DEFAULT_QUEUE_DEPTH = 2;
 
 interface PendingCall {
-  resolve: (v: FileDescription | InspectReport) => void;
+  resolve: (v: FileDescription | InspectReport | FileStateStats[]) => void;
   reject: (e: Error) => void;
 }
 
@@ -78,6 +79,16 @@ export class DecodePool {
     return this.slots.length;
   }
 
+  /**
+   * The worker a file's work goes to: the first in the file's rendezvous order (so its decoder
+   * state, built by describe, is reused), unless that one is busier than another, in which case
+   * the next in the same order with the fewest tasks takes it (it then keeps that file's state
+   * too). Concurrent reads of one file therefore still use every core.
+   */
+  workerFor(path: string): number {
+    return this.slots.indexOf(this.pick(path));
+  }
+
   describe(path: string): Promise<FileDescription> {
     return this.call({ type: 'describe', path }) as Promise<FileDescription>;
   }
@@ -86,9 +97,23 @@ export class DecodePool {
     return this.call({ type: 'inspect', path }) as Promise<InspectReport>;
   }
 
+  /** Each worker's file-state cache counters, in slot order. */
+  stats(): Promise<FileStateStats[][]> {
+    return Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<FileStateStats[]>((resolve, reject) => {
+            const id = this.nextId++;
+            this.calls.set(id, { resolve: resolve as PendingCall['resolve'], reject });
+            this.post(slot, { type: 'stats', id });
+          }),
+      ),
+    );
+  }
+
   /** Streams the batches of one window; breaking out of the loop cancels the decode. */
   async *read(path: string, selection: ReadSelection): AsyncGenerator<ColumnBatch> {
-    const slot = this.pick();
+    const slot = this.pick(path);
     const id = this.nextId++;
     const stream: Stream = { queue: [] };
     this.streams.set(id, stream);
@@ -132,11 +157,11 @@ export class DecodePool {
   }
 
   private call(req: { type: 'describe' | 'inspect'; path: string }): Promise<FileDescription | InspectReport> {
-    const slot = this.pick();
+    const slot = this.pick(req.path);
     const id = this.nextId++;
     slot.active++;
     return new Promise<FileDescription | InspectReport>((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
+      this.calls.set(id, { resolve: resolve as PendingCall['resolve'], reject });
       this.owner.set(id, slot);
       this.waiting.set(id, { path: req.path, since: Date.now() });
       this.post(slot, { ...req, id });
@@ -183,9 +208,14 @@ export class DecodePool {
     void slot.worker.terminate();
   }
 
-  private pick(): Slot {
+  private pick(path: string): Slot {
     if (this.closed) throw new Error('decode pool is closed');
-    return this.slots.reduce((a, b) => (b.active < a.active ? b : a));
+    let best: Slot | undefined;
+    for (const i of rendezvousOrder(path, this.slots.length)) {
+      const s = this.slots[i]!;
+      if (!best || s.active < best.active) best = s;
+    }
+    return best!;
   }
 
   private post(slot: Slot, msg: WorkerRequest): void {
@@ -218,7 +248,7 @@ export class DecodePool {
   }
 
   private onMessage(msg: Exclude<WorkerResponse, { type: 'ready' } | { type: 'alive' }>): void {
-    if (msg.type === 'result') {
+    if (msg.type === 'result' || msg.type === 'stats') {
       this.calls.get(msg.id)?.resolve(msg.value);
       this.calls.delete(msg.id);
       return;
@@ -259,6 +289,27 @@ function sourceWorker(): Worker {
   const target = new URL('./decode-worker.ts', import.meta.url).href;
   const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(target)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: WORKER_DATA });
+}
+
+/**
+ * Slot indices ordered by rendezvous (highest-random-weight) hashing of the path: stable for a
+ * given pool size, and a replaced worker keeps its index, so a file keeps its owner.
+ */
+export function rendezvousOrder(path: string, n: number): number[] {
+  const weights: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) weights.push([fnv1a(`${i}\0${path}`), i]);
+  weights.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  return weights.map((w) => w[1]);
+}
+
+/** 32-bit FNV-1a over the UTF-16 code units: cheap, well spread, deterministic. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 function deserialize(e: SerializedError): Error {

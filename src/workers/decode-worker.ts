@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { DecodeError } from '../decoders/errors.js';
+import { fileStateStats } from '../decoders/file-state.js';
 import { detect } from '../decoders/registry.js';
 import type { ColumnBatch } from '../decoders/types.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
@@ -92,6 +93,9 @@ port.on('message', (req: WorkerRequest) => {
       break;
     case 'read':
       void runRead(req);
+      break;
+    case 'stats':
+      send({ type: 'stats', id: req.id, value: fileStateStats() });
       break;
     case 'credit': {
       const s = reads.get(req.id);

@@ -1,4 +1,5 @@
 /** Messages between the decode pool (main thread) and its worker threads. */
+import type { FileStateStats } from '../decoders/file-state.js';
 import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
 
 export type WorkerRequest =
@@ -6,7 +7,8 @@ export type WorkerRequest =
   | { type: 'inspect'; id: number; path: string }
   | { type: 'read'; id: number; path: string; selection: ReadSelection; credits: number }
   | { type: 'credit'; id: number; n: number }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  | { type: 'stats'; id: number };
 
 export interface SerializedError {
   name: string;
@@ -22,6 +24,7 @@ export type WorkerResponse =
   /** A describe/inspect still running with its event loop turning (not stuck). */
   | { type: 'alive'; id: number }
   | { type: 'result'; id: number; value: FileDescription | InspectReport }
+  | { type: 'stats'; id: number; value: FileStateStats[] }
   | { type: 'batch'; id: number; batch: ColumnBatch }
   | { type: 'end'; id: number }
   | { type: 'error'; id: number; error: SerializedError };
