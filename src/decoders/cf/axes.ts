@@ -3,8 +3,7 @@
  * longitude, from its coordinate variable's `axis`, `standard_name`, `units` and `positive`
  * attributes (names are only a last hint, since "x"/"y" are often projected metres).
  */
-import type { NcVariable } from '../netcdf/backend.js';
-import { attrString } from '../netcdf/backend.js';
+import { attrString, type NcVariable } from './variable.js';
 import { isTimeUnits } from './time.js';
 
 export type AxisRole = 'time' | 'level' | 'lat' | 'lon' | 'other';

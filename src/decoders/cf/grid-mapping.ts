@@ -5,8 +5,7 @@
  * GDAL-style `spatial_ref` WKT wins; otherwise the CF `grid_mapping_name` and its parameters
  * (CF conventions, appendix F). Unknown mappings give null: x/y stay, lat/lon are not invented.
  */
-import type { NcVariable } from '../netcdf/backend.js';
-import { attrNumber, attrNumbers, attrString } from '../netcdf/backend.js';
+import { attrNumber, attrNumbers, attrString, type NcVariable } from './variable.js';
 
 export interface Projection {
   /** proj4 definition (or WKT) of the x/y coordinates, in metres. */

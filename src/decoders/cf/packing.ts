@@ -5,8 +5,7 @@
  * reinterprets signed integers; then value = raw * scale_factor + add_offset. NaN is masked too.
  * Packed data decode to the precision of the packing attributes (float32 attributes give float32).
  */
-import type { AttrValue, NcArray, NcType, NcVariable } from '../netcdf/backend.js';
-import { attrNumber, attrNumbers, attrString } from '../netcdf/backend.js';
+import { attrNumber, attrNumbers, attrString, type NcArray, type NcType, type NcVariable } from './variable.js';
 
 /** netCDF default fill values (netcdf.h NC_FILL_*). */
 export const DEFAULT_FILL: Partial<Record<NcType, number>> = {
@@ -121,4 +120,3 @@ function asUnsigned(a: NcArray): NcArray {
   return a;
 }
 
-export type { AttrValue };

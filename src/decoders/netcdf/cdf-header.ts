@@ -4,7 +4,7 @@
  * the netCDF classic format specification. Every count is checked against the bytes left, so a
  * damaged header fails with a typed error instead of a huge allocation.
  */
-import type { NcType } from './backend.js';
+import type { NcType } from '../cf/variable.js';
 
 /** nc_type codes of the classic formats (7-11 are CDF-5 only). */
 export const CDF_TYPES: Record<number, NcType> = {

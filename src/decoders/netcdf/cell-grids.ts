@@ -9,7 +9,8 @@ import { gridMappingProjection } from '../cf/grid-mapping.js';
 import { cfPacking, decodeCf } from '../cf/packing.js';
 import { DecodeError } from '../errors.js';
 import type { IndexRange } from '../types.js';
-import { attrString, type NcBackend, type NcVariable } from './backend.js';
+import { attrString, type NcVariable } from '../cf/variable.js';
+import type { NcBackend } from './backend.js';
 
 /**
  * Where the (y, x) cells of a grid without 1-D lat/lon axes lie: 2-D latitude/longitude variables

@@ -7,7 +7,8 @@
  */
 import h5wasm from 'h5wasm/node';
 import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
-import type { AttrValue, NcArray, NcBackend, NcType, NcVariable } from './backend.js';
+import type { AttrValue, NcArray, NcType, NcVariable } from '../cf/variable.js';
+import type { NcBackend } from './backend.js';
 
 type H5 = typeof h5wasm;
 type H5File = InstanceType<H5['File']>;

@@ -6,7 +6,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
-import { TYPE_BYTES, type AttrValue, type NcArray, type NcBackend, type NcType, type NcVariable } from './backend.js';
+import type { AttrValue, NcArray, NcType, NcVariable } from '../cf/variable.js';
+import { TYPE_BYTES, type NcBackend } from './backend.js';
 import { CdfHeaderError, NeedMoreBytes, parseCdfHeader, type CdfAttribute, type CdfHeader } from './cdf-header.js';
 
 /** Largest header we try to parse (headers of real files are a few KB to a few MB). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cfPacking, decodeCf } from '../../../src/decoders/cf/packing.js';
-import type { NcVariable } from '../../../src/decoders/netcdf/backend.js';
+import type { NcVariable } from '../../../src/decoders/cf/variable.js';
 
 function v(type: NcVariable['type'], attrs: NcVariable['attrs'], attrTypes: NcVariable['attrTypes'] = {}): NcVariable {
   return { name: 'x', dims: ['y'], shape: [4], type, attrs, attrTypes };

@@ -1,0 +1,36 @@
+/**
+ * The NetCDF decode kernel: every value of every data variable, CF-decoded into typed arrays,
+ * slab by slab along each variable's first dimension so memory stays bounded for big variables.
+ * `inspect` and the decode benchmarks run on this.
+ */
+import { cfPacking, decodeCf } from '../cf/packing.js';
+import { asDecodeError } from '../errors.js';
+import type { DecodedChunk } from '../types.js';
+import { analyseFile } from './analysis.js';
+import { openBackend } from './open.js';
+
+export async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
+  const { desc } = await analyseFile(path);
+  const b = await openBackend(path);
+  try {
+    let field = 0;
+    for (const g of desc.groups) {
+      for (const info of g.variables) {
+        const v = b.variables.find((x) => x.name === info.name)!;
+        const p = cfPacking(v);
+        const facts = { dtype: p.outType, units: info.units ?? null, dims: v.dims, shape: v.shape, group: g.id };
+        const n0 = v.shape[0] ?? 1;
+        for (let i = 0; i < n0; i++) {
+          const raw = await b.read(v.name, v.shape.map((_, d) => (d === 0 ? i : 0)), v.shape.map((s, d) => (d === 0 ? 1 : s)));
+          const dec = decodeCf(raw, p);
+          yield { field, name: v.name, values: dec.values, validity: dec.validity, info: facts };
+        }
+        field++;
+      }
+    }
+  } catch (e) {
+    throw asDecodeError(path, e, 'decode failed');
+  } finally {
+    await b.close();
+  }
+}

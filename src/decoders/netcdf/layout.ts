@@ -1,0 +1,87 @@
+/**
+ * Layout inference: which data variables share rows (same dimensions), and whether a set of
+ * dimensions maps onto the points layout (time, [level], lat, lon) or needs the array layout.
+ * Pure functions of the header, so the rules can be read (and tested) without any I/O.
+ */
+import { axisRole, coordinateVariable, type AxisRole } from '../cf/axes.js';
+import type { NcVariable } from '../cf/variable.js';
+import type { VariableGroup } from '../types.js';
+import { curvilinearCoordinates, projectedCoordinates, type Curvilinear } from './cell-grids.js';
+
+/**
+ * How the variables of one group map onto rows. `geo`: dims are [time] [level] lat lon on 1-D
+ * latitude/longitude axes, or on 2-D/projected cell grids (the points layout). `array`:
+ * everything else (projected x/y without a known mapping, coordinate-less arrays, 1-D series,
+ * scalars): an optional leading time axis, then y = the next dimension and x = all remaining
+ * dimensions flattened in C order, with one coordinate column per dimension (its coordinate
+ * variable's values, or the index), as xarray's to_dataframe does.
+ */
+export type Layout =
+  | { kind: 'geo'; roles: AxisRole[]; dims: string[]; curvilinear?: Curvilinear }
+  | { kind: 'array'; dims: string[]; hasTime: boolean; dimColumns: DimColumn[] };
+
+export type GeoLayout = Extract<Layout, { kind: 'geo' }>;
+export type ArrayLayout = Extract<Layout, { kind: 'array' }>;
+
+/** One coordinate column of an array group: values per index of one dimension. */
+export interface DimColumn {
+  name: string;
+  dim: string;
+  size: number;
+  /** Coordinate variable values, or null when the column is the index. */
+  values: Float64Array | null;
+}
+
+/** A described group with what reads need beyond the public description. */
+export interface Grouping {
+  group: VariableGroup;
+  layout: Layout;
+  /** Original CF time values, for calendars whose `time_value` column keeps them (see coordinates.ts). */
+  rawTimes?: number[];
+}
+
+/** Data variables with the same dimensions, and the points-layout roles of those dimensions when they have one. */
+export interface VariableSet {
+  key: string;
+  vars: NcVariable[];
+  geo: AxisRole[] | null;
+  curvilinear?: Curvilinear;
+}
+
+/** Groups data variables by dimensions (coordinate variables and text are not data). */
+export function classify(vars: NcVariable[]): { sets: VariableSet[]; skipped: string[] } {
+  const byKey = new Map<string, VariableSet>();
+  const skipped: string[] = [];
+  for (const v of vars) {
+    if (coordinateVariable(vars, v.dims[0] ?? '') === v) continue;
+    if (v.type === 'char' || v.type === 'string') {
+      skipped.push(`${v.name}(text)`);
+      continue;
+    }
+    const roles = v.dims.map((d) => axisRole(coordinateVariable(vars, d), d));
+    let geo = v.dims.length >= 2 && layoutProblem(roles) === null ? roles.map((r) => (r === 'other' ? 'level' : r)) : null;
+    const curvilinear = geo ? undefined : (curvilinearCoordinates(vars, v) ?? projectedCoordinates(vars, v));
+    if (curvilinear) {
+      const withGrid: AxisRole[] = [...roles.slice(0, -2), 'lat', 'lon'];
+      if (layoutProblem(withGrid) === null) geo = withGrid.map((r) => (r === 'other' ? 'level' : r));
+    }
+    const key = v.dims.length ? v.dims.join(',') : '(scalar)';
+    let set = byKey.get(key);
+    if (!set) byKey.set(key, (set = { key, vars: [], geo, curvilinear: geo ? curvilinear : undefined }));
+    set.vars.push(v);
+  }
+  return { sets: [...byKey.values()], skipped };
+}
+
+/** Points layout needs dims ordered [time] [level] lat lon with at most one extra (level) axis. */
+export function layoutProblem(roles: AxisRole[]): string | null {
+  const n = roles.length;
+  if (roles[n - 1] !== 'lon' || roles[n - 2] !== 'lat') {
+    return roles.includes('lat') && roles.includes('lon') ? 'lat/lon are not the two last dimensions' : 'no 1-D latitude/longitude coordinates';
+  }
+  const rest = roles.slice(0, n - 2);
+  if (rest.length > 2) return 'more than one non-spatial axis besides time';
+  if (rest.length === 2 && (rest[0] !== 'time' || rest[1] === 'time')) return 'unsupported axis order';
+  if (rest.length === 1 && rest[0] !== 'time' && rest[0] !== 'level' && rest[0] !== 'other') return 'unsupported axis';
+  return null;
+}

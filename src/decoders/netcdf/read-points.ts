@@ -1,0 +1,106 @@
+/**
+ * Window reads of points-layout groups: rows in C order over (time, level, y, x), each batch a
+ * band of y rows of one time step (all levels at once when the whole y range fits), with
+ * lat/lon/level (and projected x/y) columns beside the decoded variables.
+ */
+import { cfPacking, decodeCf } from '../cf/packing.js';
+import { asDecodeError } from '../errors.js';
+import type { ColumnBatch, ColumnData, ReadSelection } from '../types.js';
+import { axisRange, DEFAULT_BATCH_BYTES } from '../window.js';
+import { cellCoordinates, nullWhereNaN } from './cell-grids.js';
+import type { GeoLayout, Grouping } from './layout.js';
+import { openBackend } from './open.js';
+import { timeColumns } from './time-columns.js';
+
+export async function* readPointsWindow(path: string, g: Grouping & { layout: GeoLayout }, sel: ReadSelection): AsyncGenerator<ColumnBatch> {
+  const { group, layout } = g;
+  const hasTime = layout.roles.includes('time');
+  const nt = hasTime ? group.times.length : 1;
+  const t = axisRange(sel.time, nt, 'time', path);
+  const l = axisRange(sel.level, Math.max(1, group.levels.length), 'level', path);
+  const y = axisRange(sel.y, group.grid.ny, 'y', path);
+  const x = axisRange(sel.x, group.grid.nx, 'x', path);
+  const nl = l[1] - l[0];
+  const nx = x[1] - x[0];
+  const hasLevel = layout.roles.includes('level');
+  const rowBytes = 8 * 3 + (hasLevel ? 8 : 0) + sel.variables.reduce((s, n) => s + (group.variables.find((v) => v.name === n)!.type === 'float32' ? 4 : 8), 0);
+  const maxRows = Math.max(nx * nl, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / rowBytes));
+  // Rows stay in C order over (time, level, y, x): all levels go in one batch only when the whole
+  // y range fits; otherwise each level is read in bands of y rows.
+  const allLevels = Math.floor(maxRows / (nx * nl)) >= y[1] - y[0];
+  const levelStep = allLevels ? nl : 1;
+  const bandRows = allLevels ? y[1] - y[0] : Math.max(1, Math.floor(maxRows / nx));
+
+  const b = await openBackend(path);
+  try {
+    const vars = sel.variables.map((n) => b.variables.find((v) => v.name === n)!);
+    const packings = vars.map((v) => cfPacking(v));
+    for (let ti = t[0]; ti < t[1]; ti++) {
+      for (let l0 = l[0]; l0 < l[1]; l0 += levelStep) {
+        const lc = Math.min(levelStep, l[1] - l0);
+        for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
+          const y1 = Math.min(y[1], y0 + bandRows);
+          const ny = y1 - y0;
+          const rows = lc * ny * nx;
+          const columns: ColumnData[] = [];
+          if (group.times.length > 0) columns.push(...timeColumns(g, hasTime ? ti : 0, rows));
+          const lat = new Float64Array(rows);
+          const lon = new Float64Array(rows);
+          const level = hasLevel ? new Float64Array(rows) : undefined;
+          const cells = layout.curvilinear ? await cellCoordinates(b, layout.curvilinear, [y0, y1], x) : undefined;
+          let i = 0;
+          for (let li = 0; li < lc; li++) {
+            if (cells) {
+              lat.set(cells.lat, i);
+              lon.set(cells.lon, i);
+              if (level) level.fill(group.levels[l0 + li]!, i, i + ny * nx);
+              i += ny * nx;
+              continue;
+            }
+            for (let yi = 0; yi < ny; yi++) {
+              const la = group.grid.rowLat[y0 + yi]![0];
+              lat.fill(la, i, i + nx);
+              for (let xi = 0; xi < nx; xi++) lon[i + xi] = group.grid.colLon[x[0] + xi]![0];
+              if (level) level.fill(group.levels[l0 + li]!, i, i + nx);
+              i += nx;
+            }
+          }
+          if (layout.curvilinear?.kind === 'projected') {
+            const geo = nullWhereNaN(lat);
+            columns.push({ name: 'lat', values: lat, ...geo }, { name: 'lon', values: lon, ...geo });
+          } else columns.push({ name: 'lat', values: lat, nullCount: 0 }, { name: 'lon', values: lon, nullCount: 0 });
+          if (level) columns.push({ name: 'level', values: level, nullCount: 0 });
+          if (layout.curvilinear?.kind === 'projected') {
+            const { xs, ys } = layout.curvilinear;
+            const xc = new Float64Array(rows);
+            const yc = new Float64Array(rows);
+            for (let k = 0; k < rows; k++) {
+              const cell = k % (ny * nx);
+              xc[k] = xs![x[0] + (cell % nx)]!;
+              yc[k] = ys![y0 + Math.floor(cell / nx)]!;
+            }
+            columns.push({ name: 'x', values: xc, nullCount: 0 }, { name: 'y', values: yc, nullCount: 0 });
+          }
+          for (let k = 0; k < vars.length; k++) {
+            const v = vars[k]!;
+            const start: number[] = [];
+            const count: number[] = [];
+            layout.roles.forEach((role) => {
+              if (role === 'time') (start.push(ti), count.push(1));
+              else if (role === 'level') (start.push(l0), count.push(lc));
+              else if (role === 'lat') (start.push(y0), count.push(ny));
+              else (start.push(x[0]), count.push(nx));
+            });
+            const d = decodeCf(await b.read(v.name, start, count), packings[k]!);
+            columns.push({ name: v.name, values: d.values, validity: d.validity, nullCount: d.nullCount });
+          }
+          yield { numRows: rows, columns };
+        }
+      }
+    }
+  } catch (e) {
+    throw asDecodeError(path, e, 'read failed');
+  } finally {
+    await b.close();
+  }
+}
