@@ -9,7 +9,7 @@
 import { readBits } from './bits.js';
 
 export interface SecondOrderHeader {
-  /** Octet where the first-order values start. */
+  /** Octet (1-based, in the BDS) where the first-order values start. */
   n1: number;
   /** Octet where the second-order values start. */
   n2: number;
@@ -35,22 +35,24 @@ export function parseSecondOrderHeader(bds: Uint8Array, bdsLength: number): Seco
   if (!(ext & 0x08)) return 'GRIB1 second-order packing other than general extended (row by row / constant width / general)';
   if (ext & 0x20) return 'GRIB1 second-order packing with a secondary bitmap';
   const u16 = (o: number) => (bds[o]! << 8) | bds[o + 1]!;
-  const h: SecondOrderHeader = {
-    widthOfFirstOrder: bds[10]!,
-    n1: u16(11),
-    n2: u16(14),
-    groups: u16(16) + 65536 * bds[20]!,
-    widthOfWidths: bds[21]!,
-    widthOfLengths: bds[22]!,
-    nl: u16(23),
-    spdOrder: ext & 0x03,
-    widthOfSpd: ext & 0x03 ? bds[25]! : 0,
-    boustrophedonic: (ext & 0x04) !== 0,
-  };
-  for (const [k, w] of [['first-order values', h.widthOfFirstOrder], ['group widths', h.widthOfWidths], ['group lengths', h.widthOfLengths], ['SPD', h.widthOfSpd]] as const) {
+  const groups = u16(16) + 65536 * bds[20]!;
+  const widthOfFirstOrder = bds[10]!;
+  const widthOfWidths = bds[21]!;
+  const widthOfLengths = bds[22]!;
+  const spdOrder = ext & 0x03;
+  const widthOfSpd = spdOrder ? bds[25]! : 0;
+  for (const [k, w] of [['first-order values', widthOfFirstOrder], ['group widths', widthOfWidths], ['group lengths', widthOfLengths], ['SPD', widthOfSpd]] as const) {
     if (w > 32) throw new SecondOrderError(`${w} bits per ${k}`);
   }
-  const widthsStart = h.spdOrder ? 27 + Math.ceil(((h.spdOrder + 1) * h.widthOfSpd) / 8) : 26;
+  // The arrays follow each other, each starting on an octet: widths, lengths, first-order values,
+  // then the second-order values. The header's 16-bit octet pointers NL, N1 and N2 cannot say
+  // where they start once a field needs more than 65535 octets (encoders then write 65535), so
+  // the positions are computed from the widths, as the reference decoder does.
+  const widthsStart = spdOrder ? 27 + Math.ceil(((spdOrder + 1) * widthOfSpd) / 8) : 26;
+  const nl = widthsStart + Math.ceil((groups * widthOfWidths) / 8);
+  const n1 = nl + Math.ceil((groups * widthOfLengths) / 8);
+  const n2 = n1 + Math.ceil((groups * widthOfFirstOrder) / 8);
+  const h: SecondOrderHeader = { widthOfFirstOrder, n1, n2, groups, widthOfWidths, widthOfLengths, nl, spdOrder, widthOfSpd, boustrophedonic: (ext & 0x04) !== 0 };
   const need = (octet: number, bits: number, what: string): void => {
     if (octet < 12 || octet - 1 + Math.ceil(bits / 8) > bdsLength) throw new SecondOrderError(`${what} at octet ${octet} (${bits} bits) outside the ${bdsLength}-octet section`);
   };
