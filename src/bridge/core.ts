@@ -12,7 +12,6 @@ import { TicketCodec, ticketFor, type TicketBody } from '../partitioner/ticket.j
 import type { DecodePool } from '../workers/decode-pool.js';
 import { MAX_FLIGHT_MESSAGE_BYTES } from './flight-data.js';
 import type { BridgeQuery } from './query.js';
-import { filterRows } from './row-filter.js';
 import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
 
 /**
@@ -98,22 +97,13 @@ export class BridgeCore {
     yield schema;
     const perMessage = rowsPerMessage(columns);
     const tiles = t.tile ? new TileAssembler(points, t.variables, { h: t.tile[0], w: t.tile[1] }, t.y, t.x) : undefined;
-    const batches = this.pool.read(path, {
-      group: t.group,
-      variables: t.variables,
-      time: t.time,
-      level: t.level,
-      y: t.y,
-      x: t.x,
-      maxBatchBytes: DECODE_BATCH_BYTES,
-    });
-    for await (const raw of batches) {
+    // Points are filtered exactly in the worker; tiles keep whole chips (a bbox selects the chips it touches).
+    const selection = { group: t.group, variables: t.variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DECODE_BATCH_BYTES };
+    for await (const raw of this.pool.read(path, selection, tiles ? undefined : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs })) {
       if (isCancelled()) return;
-      // Tiles keep whole chips (a bbox selects the chips it touches); points are filtered exactly.
-      const out = tiles ? [...tiles.push(raw)] : [filterRows(raw, t)];
-      for (const batch of out) {
+      for (const batch of tiles ? tiles.push(raw) : [raw]) {
         for (let start = 0; start < batch.numRows; start += perMessage) {
-          yield toRecordBatch(schema, sliceBatch(batch, start, Math.min(batch.numRows, start + perMessage)));
+          yield toRecordBatch(schema, start === 0 && batch.numRows <= perMessage ? batch : sliceBatch(batch, start, Math.min(batch.numRows, start + perMessage)));
         }
       }
     }

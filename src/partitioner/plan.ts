@@ -6,6 +6,7 @@
  * always give the same partitions in the same order, so tickets can be re-planned, retried and
  * served by any bridge instance.
  */
+import { lonOverlaps } from '../geo/longitude.js';
 import type { BBox } from '../catalog/types.js';
 import type { FileDescription, IndexRange, VariableGroup } from '../decoders/types.js';
 
@@ -204,13 +205,3 @@ export function lonRanges(colLon: Array<[number, number]>, west: number, east: n
   return out;
 }
 
-export function lonOverlaps(a: number, b: number, west: number, east: number): boolean {
-  if (east - west >= 360) return true;
-  const spans: Array<[number, number]> = west <= east ? [[west, east]] : [[west, 180], [-180, east]];
-  for (const [w, e] of spans) {
-    for (const shift of [-360, 0, 360]) {
-      if (b + shift >= w && a + shift <= e) return true;
-    }
-  }
-  return false;
-}

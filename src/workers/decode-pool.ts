@@ -10,6 +10,7 @@ import { DecodeError, type DecodeErrorCode } from '../decoders/errors.js';
 import type { FileStateStats } from '../decoders/file-state.js';
 import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
+import { hasFilter, type RowFilter } from './row-filter.js';
 
 /**
  * geotiff.js imports the `web-worker` shim, which on load destructures `workerData` whenever it
@@ -104,22 +105,36 @@ export class DecodePool {
         (slot) =>
           new Promise<FileStateStats[]>((resolve, reject) => {
             const id = this.nextId++;
-            this.calls.set(id, { resolve: resolve as PendingCall['resolve'], reject });
+            // Owned by the slot, so a worker that dies fails this call instead of leaving it open.
+            this.owner.set(id, slot);
+            this.calls.set(id, {
+              resolve: (v) => {
+                this.owner.delete(id);
+                resolve(v as FileStateStats[]);
+              },
+              reject: (e) => {
+                this.owner.delete(id);
+                reject(e);
+              },
+            });
             this.post(slot, { type: 'stats', id });
           }),
       ),
     );
   }
 
-  /** Streams the batches of one window; breaking out of the loop cancels the decode. */
-  async *read(path: string, selection: ReadSelection): AsyncGenerator<ColumnBatch> {
+  /**
+   * Streams the batches of one window, with rows outside `filter` dropped in the worker (empty
+   * batches are not sent); breaking out of the loop cancels the decode.
+   */
+  async *read(path: string, selection: ReadSelection, filter?: RowFilter): AsyncGenerator<ColumnBatch> {
     const slot = this.pick(path);
     const id = this.nextId++;
     const stream: Stream = { queue: [] };
     this.streams.set(id, stream);
     this.owner.set(id, slot);
     slot.active++;
-    this.post(slot, { type: 'read', id, path, selection, credits: this.queueDepth });
+    this.post(slot, { type: 'read', id, path, selection, filter: filter && hasFilter(filter) ? filter : undefined, credits: this.queueDepth });
     let finished = false;
     try {
       for (;;) {

@@ -8,6 +8,7 @@ import { DecodeError } from '../decoders/errors.js';
 import { fileStateStats } from '../decoders/file-state.js';
 import { detect } from '../decoders/registry.js';
 import type { ColumnBatch } from '../decoders/types.js';
+import { filterRows } from './row-filter.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
 
 if (!parentPort) throw new Error('decode-worker must run in a worker thread');
@@ -57,8 +58,10 @@ async function runRead(req: Extract<WorkerRequest, { type: 'read' }>): Promise<v
   reads.set(req.id, state);
   try {
     const plugin = await detect(req.path);
-    for await (const batch of plugin.read(req.path, req.selection)) {
+    for await (const decoded of plugin.read(req.path, req.selection)) {
       if (state.cancelled) return;
+      const batch = req.filter ? filterRows(decoded, req.filter) : decoded;
+      if (batch.numRows === 0) continue;
       send({ type: 'batch', id: req.id, batch }, transferList(batch));
       state.credits--;
       while (state.credits <= 0 && !state.cancelled) await new Promise<void>((r) => (state.wake = r));

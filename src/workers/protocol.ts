@@ -1,11 +1,12 @@
 /** Messages between the decode pool (main thread) and its worker threads. */
 import type { FileStateStats } from '../decoders/file-state.js';
+import type { RowFilter } from './row-filter.js';
 import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
 
 export type WorkerRequest =
   | { type: 'describe'; id: number; path: string }
   | { type: 'inspect'; id: number; path: string }
-  | { type: 'read'; id: number; path: string; selection: ReadSelection; credits: number }
+  | { type: 'read'; id: number; path: string; selection: ReadSelection; filter?: RowFilter; credits: number }
   | { type: 'credit'; id: number; n: number }
   | { type: 'cancel'; id: number }
   | { type: 'stats'; id: number };

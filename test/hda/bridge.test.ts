@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BridgeCore } from '../../src/bridge/core.js';
 import { FlightClient } from '../../src/bridge/flight-client.js';
 import { startFlightServer, type RunningFlightServer } from '../../src/bridge/flight-server.js';
-import { filterRows } from '../../src/bridge/row-filter.js';
+import { filterRows } from '../../src/workers/row-filter.js';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { HdaSource } from '../../src/catalog/hda-source.js';
 import { LocalSource } from '../../src/catalog/local-source.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileDescription, VariableGroup } from '../../src/decoders/types.js';
-import { chooseGroup, latRange, lonOverlaps, lonRanges, plan, PlanError, timeRange } from '../../src/partitioner/plan.js';
+import { lonOverlaps } from '../../src/geo/longitude.js';
+import { chooseGroup, latRange, lonRanges, plan, PlanError, timeRange } from '../../src/partitioner/plan.js';
 import { TicketCodec, ticketFor } from '../../src/partitioner/ticket.js';
 
 const HOUR = 3_600_000_000;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filterRows } from '../../../src/bridge/row-filter.js';
+import { filterRows } from '../../../src/workers/row-filter.js';
 import { netcdfDecoder } from '../../../src/decoders/netcdf/index.js';
 import type { ColumnBatch } from '../../../src/decoders/types.js';
 import { plan } from '../../../src/partitioner/plan.js';

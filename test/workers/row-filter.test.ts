@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterRows } from '../../src/bridge/row-filter.js';
+import { filterRows } from '../../src/workers/row-filter.js';
 import type { ColumnBatch } from '../../src/decoders/types.js';
 
 function grid(): ColumnBatch {
@@ -33,5 +33,15 @@ describe('exact row filter', () => {
   it('filters by time alone', () => {
     expect(filterRows(grid(), { startUs: 1_000_000 }).numRows).toBe(12);
     expect(filterRows(grid(), { startUs: 2_000_000 }).numRows).toBe(0);
+  });
+
+  it('crosses the antimeridian (west > east) and compacts several runs', () => {
+    const out = filterRows(grid(), { bbox: [170, 15, -5, 90] });
+    // lon 180 and 350 (= -10) lie in 170..-5 across the seam; lat 20 and 30; both times.
+    expect(out.numRows).toBe(8);
+    expect([...(out.columns[2]!.values as Float64Array)]).toEqual([180, 350, 180, 350, 180, 350, 180, 350]);
+    expect([...(out.columns[3]!.values as Float32Array)]).toEqual([6, 7, 10, 11, 18, 19, 22, 23]);
+    expect(out.columns[3]!.nullCount).toBe(0);
+    expect([...(out.columns[0]!.values as BigInt64Array)].map(Number)).toEqual([0, 0, 0, 0, 1e6, 1e6, 1e6, 1e6]);
   });
 });
