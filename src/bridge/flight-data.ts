@@ -37,16 +37,37 @@ export function schemaHeader(schema: Schema): Uint8Array {
   return Message.encode(Message.from(schema));
 }
 
+/**
+ * One encapsulated IPC stream message: continuation marker, padded metadata length, header,
+ * zero padding, then the body pieces at their offsets. The only IPC framer: FlightInfo schemas,
+ * HTTP streams and the Flight client's FlightData-to-IPC conversion all use it.
+ */
+export function ipcMessage(header: Uint8Array, body?: Pick<FlightDataParts, 'body' | 'bodyLength'>): Buffer {
+  const padded = align8(header.byteLength);
+  const bodyLen = body?.bodyLength ?? 0;
+  const out = Buffer.allocUnsafe(8 + padded + bodyLen);
+  out.writeInt32LE(-1, 0);
+  out.writeInt32LE(padded, 4);
+  out.set(header, 8);
+  out.fill(0, 8 + header.byteLength, 8 + padded);
+  if (body) writeBody(out, 8 + padded, body.body, bodyLen);
+  return out;
+}
+
+/** Body pieces at their offsets from `start`, with the gaps and the tail zero-filled. */
+function writeBody(out: Uint8Array, start: number, pieces: FlightDataParts['body'], bodyLen: number): void {
+  let filled = 0;
+  for (const [offset, bytes] of pieces) {
+    if (offset > filled) out.fill(0, start + filled, start + offset);
+    out.set(bytes, start + offset);
+    filled = offset + bytes.byteLength;
+  }
+  if (filled < bodyLen) out.fill(0, start + filled, start + bodyLen);
+}
+
 /** IPC-encapsulated schema (continuation, length, flatbuffer, padding) for FlightInfo/SchemaResult. */
 export function ipcSchemaBytes(schema: Schema): Uint8Array {
-  const fb = schemaHeader(schema);
-  const padded = align8(fb.byteLength);
-  const out = new Uint8Array(8 + padded);
-  const view = new DataView(out.buffer);
-  view.setInt32(0, -1, true);
-  view.setInt32(4, padded, true);
-  out.set(fb, 8);
-  return out;
+  return ipcMessage(schemaHeader(schema));
 }
 
 /** Parses an IPC-encapsulated schema (FlightInfo.schema, SchemaResult.schema). */
@@ -99,14 +120,7 @@ export function encodeFlightData(parts: { header?: Uint8Array; body?: FlightData
     out[pos++] = 0xc2; // field 1000 (data_body): tag 8002 as varint
     out[pos++] = 0x3e;
     pos = writeVarint(out, pos, bodyLen);
-    const start = pos;
-    let filled = 0;
-    for (const [offset, bytes] of parts.body ?? []) {
-      if (offset > filled) out.fill(0, start + filled, start + offset);
-      out.set(bytes, start + offset);
-      filled = offset + bytes.byteLength;
-    }
-    if (filled < bodyLen) out.fill(0, start + filled, start + bodyLen);
+    writeBody(out, pos, parts.body ?? [], bodyLen);
     pos += bodyLen;
   }
   return out;
@@ -151,13 +165,7 @@ export function decodeFlightData(buf: Uint8Array): DecodedFlightData {
 export async function* flightDataToIpc(messages: AsyncIterable<DecodedFlightData>): AsyncGenerator<Uint8Array> {
   for await (const m of messages) {
     if (!m.header || m.header.byteLength === 0) continue;
-    const padded = align8(m.header.byteLength);
-    const prefix = new Uint8Array(8 + padded);
-    const view = new DataView(prefix.buffer);
-    view.setInt32(0, -1, true);
-    view.setInt32(4, padded, true);
-    prefix.set(m.header, 8);
-    yield prefix;
+    yield ipcMessage(m.header);
     if (m.body && m.body.byteLength) yield m.body;
   }
   yield new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);

@@ -15,7 +15,7 @@ import { DecodeError } from '../decoders/errors.js';
 import { PlanError } from '../partitioner/plan.js';
 import { TicketError } from '../partitioner/ticket.js';
 import type { BridgeCore } from './core.js';
-import { align8, recordBatchParts, schemaHeader, type FlightDataParts } from './flight-data.js';
+import { ipcMessage, recordBatchParts, schemaHeader } from './flight-data.js';
 import { parseBBox, parseTime, QueryError, type BridgeQuery } from './query.js';
 
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
@@ -33,18 +33,6 @@ export function queryFromParams(p: URLSearchParams): BridgeQuery {
   const vars = p.get('variables');
   if (vars) q.variables = vars.split(',').map((s) => s.trim()).filter(Boolean);
   return q;
-}
-
-/** IPC stream framing of one message: continuation marker, padded metadata length, header, body. */
-export function ipcFrame(header: Uint8Array, body?: FlightDataParts): Buffer {
-  const padded = align8(header.byteLength);
-  const bodyLen = body?.bodyLength ?? 0;
-  const out = Buffer.alloc(8 + padded + bodyLen);
-  out.writeInt32LE(-1, 0);
-  out.writeInt32LE(padded, 4);
-  out.set(header, 8);
-  for (const [offset, bytes] of body?.body ?? []) out.set(bytes, 8 + padded + offset);
-  return out;
 }
 
 const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
@@ -111,13 +99,26 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
   res.end(JSON.stringify({ error: `no route ${url.pathname}; try /datasets, /plan, /stream, /ticket/<ticket>` }));
 }
 
+/** Resolves on 'drain' or 'close', removing both listeners (a race of once() would leak one per wait). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Concatenates partitions into one stream: the schema once, then every batch. */
 async function streamTickets(core: BridgeCore, tickets: Buffer[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   let closed = false;
   req.on('close', () => (closed = true));
   let schemaSent = false;
   const write = async (b: Buffer) => {
-    if (!res.write(b)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(b)) await drainOrClose(res);
   };
   for (const ticket of tickets) {
     for await (const item of core.streamTicket(ticket, () => closed)) {
@@ -125,11 +126,11 @@ async function streamTickets(core: BridgeCore, tickets: Buffer[], req: IncomingM
       if (item instanceof Schema) {
         if (schemaSent) continue;
         res.writeHead(200, { 'content-type': ARROW_STREAM_TYPE });
-        await write(ipcFrame(schemaHeader(item)));
+        await write(ipcMessage(schemaHeader(item)));
         schemaSent = true;
       } else {
         const parts = recordBatchParts(item as RecordBatch);
-        await write(ipcFrame(parts.header, parts));
+        await write(ipcMessage(parts.header, parts));
       }
     }
   }
