@@ -45,7 +45,7 @@ export function schemaHeader(schema: Schema): Uint8Array {
 export function ipcMessage(header: Uint8Array, body?: Pick<FlightDataParts, 'body' | 'bodyLength'>): Buffer {
   const padded = align8(header.byteLength);
   const bodyLen = body?.bodyLength ?? 0;
-  const out = Buffer.allocUnsafe(8 + padded + bodyLen);
+  const out = Buffer.allocUnsafeSlow(8 + padded + bodyLen); // own ArrayBuffer, not a view into the shared pool
   out.writeInt32LE(-1, 0);
   out.writeInt32LE(padded, 4);
   out.set(header, 8);
