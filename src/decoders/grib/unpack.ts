@@ -1,7 +1,9 @@
 /**
  * Decodes one GRIB field's values (message order) from its data, bitmap and packing: simple,
  * complex and complex with spatial differencing, IEEE, JPEG 2000, PNG, CCSDS, and GRIB1 simple.
- * Values follow the reference decoder's arithmetic: (R + X·2^E)·10^-D in double precision.
+ * Values follow the reference decoder's arithmetic: (R + X·2^E)·10^-D in double precision, and
+ * as there, a constant field (0 bits per value, all packings but complex) is R everywhere:
+ * ecCodes writes the constant itself as R even when D is not 0.
  */
 import { aecDecode, AecError } from '../codecs/ccsds.js';
 import { decodeJpeg2000 } from '../codecs/jpeg2000.js';
@@ -100,10 +102,7 @@ async function unpack(p: Packing, data: Uint8Array, n: number, where: string, pa
   switch (p.kind) {
     case 'simple':
     case 'grib1_simple': {
-      if (p.bits === 0) {
-        scaleInto(new Float64Array(n), p.r, p.e, p.d, out, n);
-        return out;
-      }
+      if (p.bits === 0) return out.fill(p.r);
       if (p.bits > 32) throw new DecodeError('CORRUPT', path, `${where}, section 5: ${p.bits} bits per value`);
       const x = unpackBits(data, 0, p.bits, n);
       scaleInto(x, p.r, p.e, p.d, out, n);
@@ -121,7 +120,8 @@ async function unpack(p: Packing, data: Uint8Array, n: number, where: string, pa
       return out;
     }
     case 'jpeg2000': {
-      if (p.bits === 0 || data.length === 0) {
+      if (p.bits === 0) return out.fill(p.r);
+      if (data.length === 0) {
         scaleInto(new Float64Array(n), p.r, p.e, p.d, out, n);
         return out;
       }
@@ -131,7 +131,8 @@ async function unpack(p: Packing, data: Uint8Array, n: number, where: string, pa
       return out;
     }
     case 'png': {
-      if (p.bits === 0 || data.length === 0) {
+      if (p.bits === 0) return out.fill(p.r);
+      if (data.length === 0) {
         scaleInto(new Float64Array(n), p.r, p.e, p.d, out, n);
         return out;
       }
@@ -141,15 +142,13 @@ async function unpack(p: Packing, data: Uint8Array, n: number, where: string, pa
       return out;
     }
     case 'ccsds': {
-      if (p.bits === 0) {
-        scaleInto(new Float64Array(n), p.r, p.e, p.d, out, n);
-        return out;
-      }
+      if (p.bits === 0) return out.fill(p.r);
       const x = aecDecode(data, { bitsPerSample: p.bits, blockSize: p.blockSize, rsi: p.rsi, flags: p.flags }, n);
       scaleInto(x, p.r, p.e, p.d, out, n);
       return out;
     }
     case 'complex':
+      // Groups can still have widths with 0-bit references, and missing values: no shortcut.
       return complexUnpack(p, data, n, out);
   }
 }
