@@ -164,6 +164,17 @@ export interface DecodedChunk {
   info?: Record<string, unknown>;
 }
 
+/** One worker's part of a file's work units, for decoding a file on several workers. */
+export interface WorkShare {
+  index: number;
+  count: number;
+}
+
+/** Whether work unit `unit` belongs to `share` (every unit when there is no share). */
+export function inShare(unit: number, share?: WorkShare): boolean {
+  return !share || unit % share.count === share.index;
+}
+
 export interface DecoderPlugin {
   /** Short format name, also used in errors and `inspect` output. */
   readonly format: string;
@@ -175,9 +186,11 @@ export interface DecoderPlugin {
   read(path: string, selection: ReadSelection): AsyncIterable<ColumnBatch>;
   /**
    * Every value of every field in file order, decoded into typed arrays: the decode kernel that
-   * `inspect` and the decode benchmarks measure.
+   * `inspect` and the decode benchmarks measure. With `share`, only the file's own work units
+   * (GRIB messages, NetCDF slabs, GeoTIFF row bands) numbered u with u % count === index, so
+   * `count` workers decode one file together, each unit once.
    */
-  decodeAll(path: string): AsyncIterable<DecodedChunk>;
+  decodeAll(path: string, share?: WorkShare): AsyncIterable<DecodedChunk>;
   /** Whole-file statistics per data variable / field / band over decoded non-missing values. */
   inspect(path: string): Promise<InspectReport>;
 }

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DecodeError, type DecodeErrorCode } from '../decoders/errors.js';
 import type { FileStateStats } from '../decoders/file-state.js';
-import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
+import type { ColumnBatch, DecodedChunk, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
 import { hasFilter, type RowFilter } from './row-filter.js';
 
@@ -27,7 +27,7 @@ interface PendingCall {
 }
 
 interface Stream {
-  queue: Array<ColumnBatch | Error | null>;
+  queue: Array<ColumnBatch | DecodedChunk | Error | null>;
   wake?: () => void;
 }
 
@@ -94,10 +94,6 @@ export class DecodePool {
     return this.call({ type: 'describe', path }) as Promise<FileDescription>;
   }
 
-  inspect(path: string): Promise<InspectReport> {
-    return this.call({ type: 'inspect', path }) as Promise<InspectReport>;
-  }
-
   /** Each worker's file-state cache counters, in slot order. */
   stats(): Promise<FileStateStats[][]> {
     return Promise.all(
@@ -127,14 +123,37 @@ export class DecodePool {
    * Streams the batches of one window, with rows outside `filter` dropped in the worker (empty
    * batches are not sent); breaking out of the loop cancels the decode.
    */
-  async *read(path: string, selection: ReadSelection, filter?: RowFilter): AsyncGenerator<ColumnBatch> {
-    const slot = this.pick(path);
+  read(path: string, selection: ReadSelection, filter?: RowFilter): AsyncGenerator<ColumnBatch> {
+    const f = filter && hasFilter(filter) ? filter : undefined;
+    return this.stream<ColumnBatch>(this.pick(path), path, (id) => ({ type: 'read', id, path, selection, filter: f, credits: this.queueDepth }));
+  }
+
+  /**
+   * Every value of a file (the plugin's `decodeAll`), decoded by all workers together: worker k
+   * of n takes the file's work units u with u % n === k. Chunks arrive in completion order (each
+   * names its field); breaking out of the loop cancels every part.
+   */
+  decodeAll(path: string): AsyncGenerator<DecodedChunk> {
+    const order = rendezvousOrder(path, this.slots.length);
+    const n = order.length;
+    const parts = order.map((slotIndex, k) =>
+      this.stream<DecodedChunk>(this.slots[slotIndex]!, path, (id) => ({ type: 'decodeAll', id, path, share: n > 1 ? { index: k, count: n } : undefined, credits: this.queueDepth })),
+    );
+    return merge(parts);
+  }
+
+  inspect(path: string): Promise<InspectReport> {
+    return this.call({ type: 'inspect', path }) as Promise<InspectReport>;
+  }
+
+  /** One credit-controlled stream of items from a worker task. */
+  private async *stream<T extends ColumnBatch | DecodedChunk>(slot: Slot, path: string, request: (id: number) => WorkerRequest): AsyncGenerator<T> {
     const id = this.nextId++;
     const stream: Stream = { queue: [] };
     this.streams.set(id, stream);
     this.owner.set(id, slot);
     slot.active++;
-    this.post(slot, { type: 'read', id, path, selection, filter: filter && hasFilter(filter) ? filter : undefined, credits: this.queueDepth });
+    this.post(slot, request(id));
     let finished = false;
     try {
       for (;;) {
@@ -152,9 +171,9 @@ export class DecodePool {
           finished = true;
           throw item;
         }
-        // Credit is returned once the consumer has taken the batch, bounding what is buffered.
+        // Credit is returned once the consumer has taken the item, bounding what is buffered.
         this.post(slot, { type: 'credit', id, n: 1 });
-        yield item;
+        yield item as T;
       }
     } finally {
       this.waiting.delete(id);
@@ -277,10 +296,10 @@ export class DecodePool {
       } else this.push(msg.id, err);
       return;
     }
-    this.push(msg.id, msg.type === 'batch' ? msg.batch : null);
+    this.push(msg.id, msg.type === 'batch' ? msg.batch : msg.type === 'chunk' ? msg.chunk : null);
   }
 
-  private push(id: number, item: ColumnBatch | Error | null): void {
+  private push(id: number, item: ColumnBatch | DecodedChunk | Error | null): void {
     const s = this.streams.get(id);
     if (!s) return;
     s.queue.push(item);
@@ -325,6 +344,25 @@ function fnv1a(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/** Items of several generators in arrival order; ending early (or an error) closes them all. */
+async function* merge<T>(parts: Array<AsyncGenerator<T>>): AsyncGenerator<T> {
+  const next = (g: AsyncGenerator<T>, i: number) => g.next().then((r) => ({ r, i }));
+  const pending = new Map(parts.map((g, i) => [i, next(g, i)]));
+  try {
+    while (pending.size) {
+      const { r, i } = await Promise.race(pending.values());
+      if (r.done) {
+        pending.delete(i);
+        continue;
+      }
+      pending.set(i, next(parts[i]!, i));
+      yield r.value;
+    }
+  } finally {
+    await Promise.all(parts.map((g) => g.return(undefined)));
+  }
 }
 
 function deserialize(e: SerializedError): Error {

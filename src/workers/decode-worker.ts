@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { DecodeError } from '../decoders/errors.js';
 import { fileStateStats } from '../decoders/file-state.js';
 import { detect } from '../decoders/registry.js';
-import type { ColumnBatch } from '../decoders/types.js';
+import type { ColumnBatch, DecodedChunk, DecoderPlugin } from '../decoders/types.js';
 import { filterRows } from './row-filter.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
 
@@ -53,26 +53,46 @@ function transferList(batch: ColumnBatch): ArrayBuffer[] {
   return [...set];
 }
 
-async function runRead(req: Extract<WorkerRequest, { type: 'read' }>): Promise<void> {
-  const state: ReadState = { credits: req.credits, cancelled: false };
-  reads.set(req.id, state);
+/**
+ * Sends the items of one stream as they come, each with its buffers transferred, pausing while
+ * the pool has granted no credit (a slow consumer bounds what is held for it).
+ */
+async function runStream<T>(id: number, credits: number, items: (plugin: DecoderPlugin) => AsyncIterable<T>, path: string, message: (item: T) => [WorkerResponse, ArrayBuffer[]] | null): Promise<void> {
+  const state: ReadState = { credits, cancelled: false };
+  reads.set(id, state);
   try {
-    const plugin = await detect(req.path);
-    for await (const decoded of plugin.read(req.path, req.selection)) {
+    const plugin = await detect(path);
+    for await (const item of items(plugin)) {
       if (state.cancelled) return;
-      const batch = req.filter ? filterRows(decoded, req.filter) : decoded;
-      if (batch.numRows === 0) continue;
-      send({ type: 'batch', id: req.id, batch }, transferList(batch));
+      const out = message(item);
+      if (!out) continue;
+      send(out[0], out[1]);
       state.credits--;
       while (state.credits <= 0 && !state.cancelled) await new Promise<void>((r) => (state.wake = r));
       if (state.cancelled) return;
     }
-    send({ type: 'end', id: req.id });
+    send({ type: 'end', id });
   } catch (e) {
-    send({ type: 'error', id: req.id, error: serialize(e) });
+    send({ type: 'error', id, error: serialize(e) });
   } finally {
-    reads.delete(req.id);
+    reads.delete(id);
   }
+}
+
+function runRead(req: Extract<WorkerRequest, { type: 'read' }>): Promise<void> {
+  return runStream(req.id, req.credits, (plugin) => plugin.read(req.path, req.selection), req.path, (decoded: ColumnBatch) => {
+    const batch = req.filter ? filterRows(decoded, req.filter) : decoded;
+    return batch.numRows === 0 ? null : [{ type: 'batch', id: req.id, batch }, transferList(batch)];
+  });
+}
+
+function runDecodeAll(req: Extract<WorkerRequest, { type: 'decodeAll' }>): Promise<void> {
+  return runStream(req.id, req.credits, (plugin) => plugin.decodeAll(req.path, req.share), req.path, (chunk: DecodedChunk) => {
+    const buffers = new Set<ArrayBuffer>();
+    if (chunk.values.buffer instanceof ArrayBuffer) buffers.add(chunk.values.buffer);
+    if (chunk.validity?.buffer instanceof ArrayBuffer) buffers.add(chunk.validity.buffer);
+    return [{ type: 'chunk', id: req.id, chunk }, [...buffers]];
+  });
 }
 
 port.on('message', (req: WorkerRequest) => {
@@ -96,6 +116,9 @@ port.on('message', (req: WorkerRequest) => {
       break;
     case 'read':
       void runRead(req);
+      break;
+    case 'decodeAll':
+      void runDecodeAll(req);
       break;
     case 'stats':
       send({ type: 'stats', id: req.id, value: fileStateStats() });

@@ -1,12 +1,13 @@
 /** Messages between the decode pool (main thread) and its worker threads. */
 import type { FileStateStats } from '../decoders/file-state.js';
 import type { RowFilter } from './row-filter.js';
-import type { ColumnBatch, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
+import type { ColumnBatch, DecodedChunk, FileDescription, InspectReport, ReadSelection, WorkShare } from '../decoders/types.js';
 
 export type WorkerRequest =
   | { type: 'describe'; id: number; path: string }
   | { type: 'inspect'; id: number; path: string }
   | { type: 'read'; id: number; path: string; selection: ReadSelection; filter?: RowFilter; credits: number }
+  | { type: 'decodeAll'; id: number; path: string; share?: WorkShare; credits: number }
   | { type: 'credit'; id: number; n: number }
   | { type: 'cancel'; id: number }
   | { type: 'stats'; id: number };
@@ -27,5 +28,6 @@ export type WorkerResponse =
   | { type: 'result'; id: number; value: FileDescription | InspectReport }
   | { type: 'stats'; id: number; value: FileStateStats[] }
   | { type: 'batch'; id: number; batch: ColumnBatch }
+  | { type: 'chunk'; id: number; chunk: DecodedChunk }
   | { type: 'end'; id: number }
   | { type: 'error'; id: number; error: SerializedError };

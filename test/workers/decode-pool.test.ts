@@ -58,3 +58,32 @@ describe('DecodePool routing', () => {
     for (const s of stats) for (const c of s) expect(c.builds).toBeGreaterThanOrEqual(c.entries);
   });
 });
+
+describe('DecodePool.decodeAll', () => {
+  const pool = new DecodePool({ size: 2 });
+  afterAll(() => pool.close());
+
+  // Work units are GRIB fields and NetCDF slabs: each is decoded exactly once, by one of the workers.
+  for (const rel of ['samples/era5-ensemble/era5-levels-members.grib', 'samples/era5-pressure-levels/test4.nc']) {
+    it(`decodes ${rel} on both workers, every value once`, async () => {
+      const file = join(repoRoot, rel);
+      const whole = new Map<number, number[]>();
+      const { detect } = await import('../../src/decoders/registry.js');
+      for await (const c of (await detect(file)).decodeAll(file)) whole.set(c.field, [...(whole.get(c.field) ?? []), ...Array.from(c.values, Number)]);
+      const parts = new Map<number, number>();
+      let chunks = 0;
+      for await (const c of pool.decodeAll(file)) {
+        parts.set(c.field, (parts.get(c.field) ?? 0) + c.values.length);
+        chunks++;
+      }
+      expect(chunks).toBeGreaterThan(1);
+      expect([...parts.keys()].sort((a, b) => a - b)).toEqual([...whole.keys()].sort((a, b) => a - b));
+      for (const [f, vals] of whole) expect(parts.get(f)).toBe(vals.length);
+      // Both workers took part: each built the file's state once (NetCDF state is in the shared cache).
+      if (rel.endsWith('.nc')) {
+        const builders = (await pool.stats()).filter((s) => s.some((c) => c.kind.startsWith('netcdf') && c.builds > 0));
+        expect(builders.length).toBe(2);
+      }
+    }, 120_000);
+  }
+});

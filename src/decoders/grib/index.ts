@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { isoFromMicros } from '../cf/time.js';
 import { asDecodeError, DecodeError } from '../errors.js';
 import { inspectChunks } from '../inspect.js';
-import type { ColumnBatch, ColumnData, ColumnSpec, DecodedChunk, DecoderPlugin, FileDescription, IndexRange, ReadSelection, VariableGroup } from '../types.js';
+import { inShare, type ColumnBatch, type ColumnData, type ColumnSpec, type DecodedChunk, type DecoderPlugin, type FileDescription, type IndexRange, type ReadSelection, type VariableGroup, type WorkShare } from '../types.js';
 import { geometry, type Geometry } from './grids.js';
 import type { GribField, GridDef } from './model.js';
 import { indexFile } from './scan.js';
@@ -304,11 +304,12 @@ function metaColumn(name: string, rows: number, v: bigint | number | null): Colu
   return { name, values, validity: new Uint8Array((rows + 7) >> 3), nullCount: rows };
 }
 
-async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
+async function* decodeAll(path: string, share?: WorkShare): AsyncGenerator<DecodedChunk> {
   const idx = await fileIndex(path);
   const src = await FileSource.open(path);
   try {
     for (let i = 0; i < idx.fields.length; i++) {
+      if (!inShare(i, share)) continue; // work unit: one field
       const f = idx.fields[i]!;
       const { values } = await decodeField(src, f);
       yield {

@@ -1,19 +1,20 @@
 /**
  * The NetCDF decode kernel: every value of every data variable, CF-decoded into typed arrays,
  * slab by slab along each variable's first dimension so memory stays bounded for big variables.
- * `inspect` and the decode benchmarks run on this.
+ * `inspect` and the decode benchmarks run on this; a work share takes every count-th slab.
  */
 import { cfPacking, decodeCf } from '../cf/packing.js';
 import { asDecodeError } from '../errors.js';
-import type { DecodedChunk } from '../types.js';
+import { inShare, type DecodedChunk, type WorkShare } from '../types.js';
 import { analyseFile } from './analysis.js';
 import { openBackend } from './open.js';
 
-export async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
+export async function* decodeAll(path: string, share?: WorkShare): AsyncGenerator<DecodedChunk> {
   const { desc } = await analyseFile(path);
   const b = await openBackend(path);
   try {
     let field = 0;
+    let unit = 0; // work unit: one slab of one variable
     for (const g of desc.groups) {
       for (const info of g.variables) {
         const v = b.variables.find((x) => x.name === info.name)!;
@@ -21,6 +22,7 @@ export async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
         const facts = { dtype: p.outType, units: info.units ?? null, dims: v.dims, shape: v.shape, group: g.id };
         const n0 = v.shape[0] ?? 1;
         for (let i = 0; i < n0; i++) {
+          if (!inShare(unit++, share)) continue;
           const raw = await b.read(v.name, v.shape.map((_, d) => (d === 0 ? i : 0)), v.shape.map((s, d) => (d === 0 ? 1 : s)));
           const dec = decodeCf(raw, p);
           yield { field, name: v.name, values: dec.values, validity: dec.validity, info: facts };
