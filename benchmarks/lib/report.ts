@@ -1,0 +1,174 @@
+/**
+ * Writes a suite's results: `<suite>.json` (everything), `<suite>.md` (the table) and
+ * `<suite>.png` (bar chart through matplotlib in the venv), and regenerates
+ * `benchmarks/README.md` from whatever results files exist.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH, PY_DIR, RESULTS, VENV_PYTHON } from './paths.js';
+import type { CaseResult, Metric, SideStats, SuiteResult } from './results.js';
+
+function num(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  const a = Math.abs(x);
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  return x.toPrecision(2);
+}
+
+/** Notes may carry a worker's stderr: one line, no table pipes, bounded. */
+function oneLine(s: string, max = 300): string {
+  const t = s.replace(/\s*\n\s*/g, ' ⏎ ').replace(/\|/g, '\\|');
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
+function sideCell(s: SideStats | null | undefined): string {
+  if (!s) return '–';
+  return `${num(s.median)} (${num(s.min)}–${num(s.max)})`;
+}
+
+function metricCell(m: Metric): string {
+  if (!Number.isFinite(m.value)) return 'n/a';
+  const u = m.unit === 'x' ? 'x' : ` ${m.unit}`;
+  return m.samples.length > 1 ? `**${num(m.value)}${u}** (${num(m.min)}–${num(m.max)})` : `**${num(m.value)}${u}**`;
+}
+
+function targetCell(m: Metric): string {
+  if (m.target === null) return '–';
+  const t = `${m.better === 'higher' ? '≥' : '≤'} ${num(m.target)}${m.unit === 'x' ? 'x' : ` ${m.unit}`}`;
+  return m.met === null ? t : `${t} ${m.met ? '✅' : '❌'}`;
+}
+
+/** Side columns and metric columns in first-seen order over all cases. */
+function columns(r: SuiteResult): { sides: Array<[string, string]>; metrics: Array<[string, string]> } {
+  const sides = new Map<string, Set<string>>();
+  const units = new Map<string, string>();
+  const metrics = new Map<string, string>();
+  for (const c of r.cases) {
+    for (const [k, s] of Object.entries(c.sides)) {
+      if (!s) continue;
+      if (!sides.has(k)) sides.set(k, new Set());
+      sides.get(k)!.add(s.label);
+      units.set(k, s.unit);
+    }
+    for (const m of c.metrics) if (!metrics.has(m.name)) metrics.set(m.name, m.label);
+  }
+  // A side whose tool differs by case (ecCodes, netCDF-C, GDAL) is headed by its role.
+  const head = (k: string, labels: Set<string>): string => `${labels.size === 1 ? [...labels][0] : k === 'ref' ? 'reference' : k} (${units.get(k)})`;
+  return { sides: [...sides].map(([k, l]) => [k, head(k, l)] as [string, string]), metrics: [...metrics] };
+}
+
+export function machineLine(r: SuiteResult): string {
+  const m = r.machine;
+  return `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}; load average at start ${m.loadAverage.join(' / ')}`;
+}
+
+export function suiteTable(r: SuiteResult): string {
+  const { sides, metrics } = columns(r);
+  const head = ['case', ...sides.map(([, l]) => `${l}<br>median (min–max)`), ...metrics.flatMap(([, l]) => [l, 'target'])];
+  const rows = r.cases.map((c: CaseResult) => {
+    const byName = new Map(c.metrics.map((m) => [m.name, m]));
+    const cells = [
+      c.status === 'ok' ? c.label : `${c.label} (${c.status})`,
+      ...sides.map(([k]) => sideCell(c.sides[k])),
+      ...metrics.flatMap(([k]) => {
+        const m = byName.get(k);
+        return m ? [metricCell(m), targetCell(m)] : ['–', '–'];
+      }),
+    ];
+    return `| ${cells.join(' | ')} |`;
+  });
+  const notes = r.cases.filter((c) => c.note).map((c) => `- ${c.label}: ${oneLine(c.note!)}`);
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows, ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+export function versionsLine(r: SuiteResult): string {
+  return Object.entries(r.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
+function suiteMarkdown(r: SuiteResult): string {
+  return [
+    `# ${r.suite}: ${r.title}`,
+    '',
+    r.description,
+    '',
+    `Measured ${r.date} in ${Math.round(r.durationSeconds)} s on ${machineLine(r)}.`,
+    `${r.rounds} interleaved round(s) after a warm-up. Versions: ${versionsLine(r)}.`,
+    '',
+    suiteTable(r),
+    ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${oneLine(n)}`)] : []),
+    '',
+    `![${r.suite}](${r.suite}.png)`,
+    '',
+  ].join('\n');
+}
+
+export function writeSuite(r: SuiteResult, log: (s: string) => void): void {
+  mkdirSync(RESULTS, { recursive: true });
+  const json = join(RESULTS, `${r.suite}.json`);
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(join(RESULTS, `${r.suite}.md`), suiteMarkdown(r));
+  try {
+    execFileSync(VENV_PYTHON, [join(PY_DIR, 'chart.py'), json, join(RESULTS, `${r.suite}.png`)], { stdio: ['ignore', 'inherit', 'pipe'] });
+  } catch (e) {
+    log(`chart for ${r.suite} not drawn: ${(e as { stderr?: Buffer }).stderr?.toString().slice(-400) ?? String(e)}`);
+  }
+  log(`wrote benchmarks/results/${r.suite}.{json,md,png}`);
+}
+
+export interface SuiteInfo {
+  name: string;
+  title: string;
+  description: string;
+}
+
+/** benchmarks/README.md: how to reproduce, then the latest table and chart of every suite. */
+export function writeReadme(suites: SuiteInfo[]): void {
+  const parts = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (benchmarks/lib/report.ts) from benchmarks/results/*.json: edit those sources, not this file. -->',
+    '',
+    'Side-by-side measurements of wekeo-bridge against the tools a user would otherwise call (ecCodes,',
+    'netCDF-C, GDAL, xarray/cfgrib, pyarrow\'s C++ Flight server, Spark), on the same files in the same run.',
+    'Every number is a ratio or a resource measure taken in one run: each side runs as its own',
+    'long-lived process, gets one warm-up pass, then passes alternate (ours, reference, ours, reference, …)',
+    'so the load of the machine falls on both alike. Ratios are **speed ours / speed reference**',
+    '(= t_reference / t_ours, > 1 means the bridge is faster), taken per round; tables show the median',
+    'and min–max over rounds. Targets are those of issue #8.',
+    '',
+    '## Reproduce',
+    '',
+    '```bash',
+    'npm run bench                       # every suite (installs npm packages and the .venv-bench venv first)',
+    'npm run bench -- decode             # one suite',
+    'npm run bench -- decode grib2-simple   # one case (substring of the case id)',
+    'npm run bench -- decode --rounds 9  # more rounds (default 5)',
+    'npm run bench -- scaling --max-gb 2 # smaller inputs',
+    '```',
+    '',
+    'Inputs are generated by the reference tools themselves (ecCodes, netCDF4-python, rasterio/GDAL) into',
+    '`benchmarks/data/` (git-ignored) and regenerated only when missing or when their generator changed.',
+    'Results go to `benchmarks/results/<suite>.{json,md,png}`; this page is rebuilt from them after every run.',
+    'The numbers below come from a shared 2-core development machine and are noisy; compare ratios, not times.',
+    '',
+  ];
+  for (const s of suites) {
+    const json = join(RESULTS, `${s.name}.json`);
+    parts.push(`## ${s.name}: ${s.title}`, '', s.description, '');
+    if (!existsSync(json)) {
+      parts.push(`Not run yet: \`npm run bench -- ${s.name}\`.`, '');
+      continue;
+    }
+    const r = JSON.parse(readFileSync(json, 'utf8')) as SuiteResult;
+    parts.push(`Measured ${r.date} on ${machineLine(r)}; ${r.rounds} round(s). Versions: ${versionsLine(r)}.`, '');
+    parts.push(suiteTable(r), '');
+    if (r.notes.length) parts.push(...r.notes.map((n) => `- ${oneLine(n)}`), '');
+    if (existsSync(join(RESULTS, `${s.name}.png`))) parts.push(`![${s.name}](results/${s.name}.png)`, '');
+  }
+  writeFileSync(join(BENCH, 'README.md'), parts.join('\n'));
+}
