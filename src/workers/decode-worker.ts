@@ -79,6 +79,10 @@ async function runStream<T>(id: number, credits: number, items: (plugin: Decoder
   }
 }
 
+function ownsBuffer(a: ArrayBufferView): boolean {
+  return a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
+}
+
 function runRead(req: Extract<WorkerRequest, { type: 'read' }>): Promise<void> {
   return runStream(req.id, req.credits, (plugin) => plugin.read(req.path, req.selection), req.path, (decoded: ColumnBatch) => {
     const batch = req.filter ? filterRows(decoded, req.filter) : decoded;
@@ -88,10 +92,12 @@ function runRead(req: Extract<WorkerRequest, { type: 'read' }>): Promise<void> {
 
 function runDecodeAll(req: Extract<WorkerRequest, { type: 'decodeAll' }>): Promise<void> {
   return runStream(req.id, req.credits, (plugin) => plugin.decodeAll(req.path, req.share), req.path, (chunk: DecodedChunk) => {
-    const buffers = new Set<ArrayBuffer>();
-    if (chunk.values.buffer instanceof ArrayBuffer) buffers.add(chunk.values.buffer);
-    if (chunk.validity?.buffer instanceof ArrayBuffer) buffers.add(chunk.validity.buffer);
-    return [{ type: 'chunk', id: req.id, chunk }, [...buffers]];
+    // A chunk may be a view into a buffer the decoder still uses: only whole buffers move.
+    const values = ownsBuffer(chunk.values) ? chunk.values : chunk.values.slice();
+    const validity = chunk.validity && !ownsBuffer(chunk.validity) ? chunk.validity.slice() : chunk.validity;
+    const buffers = [values.buffer as ArrayBuffer];
+    if (validity && validity.buffer !== values.buffer) buffers.push(validity.buffer as ArrayBuffer);
+    return [{ type: 'chunk', id: req.id, chunk: { ...chunk, values, validity } }, buffers];
   });
 }
 
