@@ -4,7 +4,10 @@
  * no `_FillValue`), or outside `valid_min`/`valid_max`/`valid_range` are masked; `_Unsigned`
  * reinterprets signed integers; then value = raw * scale_factor + add_offset. NaN is masked too.
  * Packed data decode to the precision of the packing attributes (float32 attributes give float32).
+ * The per-value loops live in unpack.ts; this module decides which one a variable needs.
  */
+import { validityFromNaN } from '../validity.js';
+import { maskFloatsInPlace, unpackByTable, unpackWide, type Arith, type MaskRule, type NarrowInts } from './unpack.js';
 import { attrNumber, attrNumbers, attrString, type NcArray, type NcType, type NcVariable } from './variable.js';
 
 /** netCDF default fill values (netcdf.h NC_FILL_*). */
@@ -77,39 +80,96 @@ export interface Decoded {
   nullCount: number;
 }
 
-/** Masks and scales raw values into a new float array with an Arrow validity bitmap. */
-export function decodeCf(raw: NcArray, p: CfPacking): Decoded {
+/** Below this many values a lookup table costs more than it saves. */
+const TABLE_MIN_VALUES = 1 << 14;
+
+/** Lookup tables of narrow-integer variables, built once per packing. */
+const tables = new WeakMap<CfPacking, Map<string, Float32Array | Float64Array>>();
+
+/**
+ * Masks and scales raw values into float values (NaN where masked), with an Arrow validity
+ * bitmap unless `validity: false` (decodeAll: NaN already marks every missing value).
+ * `raw` must belong to the caller (backends return fresh buffers): unpacked float data are masked
+ * in place and returned as the result, without a copy.
+ */
+export function decodeCf(raw: NcArray, p: CfPacking, opts: { validity?: boolean } = {}): Decoded {
   const n = raw.length;
   const src = p.unsigned ? asUnsigned(raw) : raw;
-  const out = p.outType === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  const validity = new Uint8Array((n + 7) >> 3);
-  const miss = p.missing;
-  const m0 = miss.length > 0 ? miss[0]! : NaN;
-  const lo = p.validMin ?? -Infinity;
-  const hi = p.validMax ?? Infinity;
+  const f32 = p.outType === 'float32';
+  const packed = p.scale !== undefined || p.offset !== undefined;
+  const wantBits = opts.validity !== false;
+  let bits: Uint8Array | undefined = wantBits ? new Uint8Array((n + 7) >> 3) : undefined;
+  let values: Float32Array | Float64Array;
+  let nulls: number;
+  if (!packed && ((src instanceof Float32Array && f32) || (src instanceof Float64Array && !f32)) && p.missing.length <= 2) {
+    values = src;
+    nulls = maskFloatsInPlace(src, maskRule(p), bits);
+  } else if (isNarrow(src) && n >= TABLE_MIN_VALUES) {
+    values = f32 ? new Float32Array(n) : new Float64Array(n);
+    nulls = unpackByTable(src, -typeMin(src), table(src, p), values, bits);
+  } else {
+    bits = undefined;
+    values = f32 ? new Float32Array(n) : new Float64Array(n);
+    const wide = !isNarrow(src) && !(src instanceof BigInt64Array) && !(src instanceof BigUint64Array) && p.missing.length <= 2;
+    nulls = wide ? unpackWide(src, maskRule(p), arith(p), values) : decodeGeneric(src, p, values);
+    bits = nulls && wantBits ? validityFromNaN(values).validity : undefined;
+  }
+  return nulls ? { values, validity: bits, nullCount: nulls } : { values, nullCount: 0 };
+}
+
+function maskRule(p: CfPacking): MaskRule {
+  return { lo: p.validMin ?? -Infinity, hi: p.validMax ?? Infinity, m0: p.missing[0] ?? NaN, m1: p.missing[1] ?? NaN };
+}
+
+function arith(p: CfPacking): Arith {
+  if (p.scale === undefined && p.offset === undefined) return { kind: 'copy' };
+  return { kind: p.outType === 'float32' ? 'f32' : 'f64', scale: p.scale ?? 1, offset: p.offset ?? 0 };
+}
+
+/** The decoded value of one raw value (NaN when masked): the definition every loop must agree with. */
+export function decodeValue(r: number, p: CfPacking): number {
+  if (!(r >= (p.validMin ?? -Infinity) && r <= (p.validMax ?? Infinity))) return NaN;
+  for (const m of p.missing) if (r === m) return NaN;
+  if (p.scale === undefined && p.offset === undefined) return p.outType === 'float32' ? Math.fround(r) : r;
   const scale = p.scale ?? 1;
   const offset = p.offset ?? 0;
-  const f32 = p.outType === 'float32';
-  const s32 = Math.fround(scale);
-  const o32 = Math.fround(offset);
-  const applyScale = p.scale !== undefined || p.offset !== undefined;
+  if (p.outType === 'float32') return Math.fround(Math.fround(Math.fround(r) * Math.fround(scale)) + Math.fround(offset));
+  return r * scale + offset;
+}
+
+/** Any input (64-bit integers, long missing-value lists, short arrays): one value at a time. */
+function decodeGeneric(src: NcArray, p: CfPacking, out: Float32Array | Float64Array): number {
   let nulls = 0;
-  const isBig = src instanceof BigInt64Array || src instanceof BigUint64Array;
-  for (let i = 0; i < n; i++) {
-    const r = isBig ? Number((src as BigInt64Array)[i]!) : (src as Float64Array)[i]!;
-    let bad = r !== r || r < lo || r > hi || r === m0;
-    if (!bad && miss.length > 1) for (let k = 1; k < miss.length; k++) if (r === miss[k]) bad = true;
-    if (bad) {
-      nulls++;
-      out[i] = NaN;
-      continue;
-    }
-    validity[i >> 3]! |= 1 << (i & 7);
-    if (!applyScale) out[i] = r;
-    else if (f32) out[i] = Math.fround(Math.fround(Math.fround(r) * s32) + o32);
-    else out[i] = r * scale + offset;
+  for (let i = 0; i < src.length; i++) {
+    const d = decodeValue(Number(src[i]!), p);
+    out[i] = d;
+    if (d !== d) nulls++;
   }
-  return nulls ? { values: out, validity, nullCount: nulls } : { values: out, nullCount: 0 };
+  return nulls;
+}
+
+function isNarrow(a: NcArray): a is NarrowInts {
+  return a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int8Array || a instanceof Uint8Array;
+}
+
+function typeMin(a: NarrowInts): number {
+  return a instanceof Int16Array ? -32768 : a instanceof Int8Array ? -128 : 0;
+}
+
+/** decodeValue for every value the raw type can hold, indexed by raw - min. */
+function table(src: NarrowInts, p: CfPacking): Float32Array | Float64Array {
+  const key = src.constructor.name;
+  let byType = tables.get(p);
+  if (!byType) tables.set(p, (byType = new Map()));
+  let t = byType.get(key);
+  if (!t) {
+    const min = typeMin(src);
+    const size = src instanceof Int16Array || src instanceof Uint16Array ? 65536 : 256;
+    t = p.outType === 'float32' ? new Float32Array(size) : new Float64Array(size);
+    for (let k = 0; k < size; k++) t[k] = decodeValue(min + k, p);
+    byType.set(key, t);
+  }
+  return t;
 }
 
 function asUnsigned(a: NcArray): NcArray {
@@ -119,4 +179,3 @@ function asUnsigned(a: NcArray): NcArray {
   if (a instanceof BigInt64Array) return new BigUint64Array(a.buffer, a.byteOffset, a.length);
   return a;
 }
-

@@ -24,8 +24,8 @@ export async function* decodeAll(path: string, share?: WorkShare): AsyncGenerato
         for (let i = 0; i < n0; i++) {
           if (!inShare(unit++, share)) continue;
           const raw = await b.read(v.name, v.shape.map((_, d) => (d === 0 ? i : 0)), v.shape.map((s, d) => (d === 0 ? 1 : s)));
-          const dec = decodeCf(raw, p);
-          yield { field, name: v.name, values: dec.values, validity: dec.validity, info: facts };
+          // NaN marks every masked value, so no validity bitmap is built.
+          yield { field, name: v.name, values: decodeCf(raw, p, { validity: false }).values, info: facts };
         }
         field++;
       }
