@@ -11,6 +11,7 @@ import { DEFAULT_TARGET_ROWS, plan, PlanError, type PlannedFile } from '../parti
 import { TicketCodec, ticketFor, type TicketBody } from '../partitioner/ticket.js';
 import type { DecodePool } from '../workers/decode-pool.js';
 import { MAX_FLIGHT_MESSAGE_BYTES } from './flight-data.js';
+import { renameFile } from './errors.js';
 import type { BridgeQuery } from './query.js';
 import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
 
@@ -60,7 +61,7 @@ export class BridgeCore {
     });
     if (files.length === 0) throw new PlanError(`dataset "${q.dataset}" has no files matching the query`);
     const planned: PlannedFile[] = await Promise.all(
-      files.map(async (f) => ({ key: f.key, description: await this.catalog.describe(f.path) })),
+      files.map(async (f) => ({ key: f.key, description: await this.catalog.describe(f.path).catch((e: unknown) => Promise.reject(renameFile(e, f.path, `${q.dataset}/${f.key}`))) })),
     );
     const tile = q.layout === 'tiles' ? (q.tile ?? [DEFAULT_TILE.h, DEFAULT_TILE.w]) : undefined;
     const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, tile }, this.targetRows);
@@ -88,6 +89,14 @@ export class BridgeCore {
   async *streamTicket(ticket: Uint8Array, isCancelled: () => boolean = () => false): AsyncGenerator<Schema | RecordBatch> {
     const t: TicketBody = this.tickets.decode(ticket);
     const path = await this.catalog.resolve(t.dataset, t.fileKey);
+    try {
+      yield* this.streamFile(t, path, isCancelled);
+    } catch (e) {
+      throw renameFile(e, path, `${t.dataset}/${t.fileKey}`);
+    }
+  }
+
+  private async *streamFile(t: TicketBody, path: string, isCancelled: () => boolean): AsyncGenerator<Schema | RecordBatch> {
     const desc = await this.catalog.describe(path);
     const group = desc.groups.find((g) => g.id === t.group);
     if (!group) throw new PlanError(`file ${t.fileKey} of ${t.dataset} no longer has group ${t.group}`);

@@ -8,13 +8,10 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { RecordBatch, Schema } from 'apache-arrow';
-import { DatasetNotFoundError } from '../catalog/catalog.js';
-import { DecodeError } from '../decoders/errors.js';
-import { PlanError } from '../partitioner/plan.js';
-import { TicketError } from '../partitioner/ticket.js';
 import type { BridgeCore } from './core.js';
+import { clientMessage, GRPC_CODE, logUnexpected, statusOf } from './errors.js';
 import { encodeFlightData, ipcSchemaBytes, recordBatchParts, schemaHeader } from './flight-data.js';
-import { parseDescriptor, QueryError, type BridgeQuery, type DescriptorLike } from './query.js';
+import { parseDescriptor, type BridgeQuery, type DescriptorLike } from './query.js';
 
 export const PROTO_PATH = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'proto', 'Flight.proto');
 
@@ -43,19 +40,12 @@ export interface FlightServerOptions {
 }
 
 export function statusFor(err: unknown): grpc.status {
-  if (err instanceof DatasetNotFoundError) return grpc.status.NOT_FOUND;
-  if (err instanceof QueryError || err instanceof PlanError || err instanceof TicketError) return grpc.status.INVALID_ARGUMENT;
-  if (err instanceof DecodeError) {
-    if (err.code === 'NOT_FOUND') return grpc.status.NOT_FOUND;
-    if (err.code === 'UNSUPPORTED' || err.code === 'UNKNOWN_FORMAT') return grpc.status.UNIMPLEMENTED;
-    if (err.code === 'BAD_SELECTION') return grpc.status.INVALID_ARGUMENT;
-    return grpc.status.DATA_LOSS;
-  }
-  return grpc.status.INTERNAL;
+  return GRPC_CODE[statusOf(err)];
 }
 
-function toServiceError(err: unknown): grpc.ServiceError {
-  const message = err instanceof Error ? err.message : String(err);
+function toServiceError(err: unknown, where = 'Flight'): grpc.ServiceError {
+  logUnexpected(where, err);
+  const message = clientMessage(err);
   return Object.assign(new Error(message), { code: statusFor(err), details: message, metadata: new grpc.Metadata() });
 }
 
@@ -105,7 +95,7 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
           } catch (err) {
             // A dataset that cannot be planned is still listed, without schema or endpoints.
             call.write({ schema: Buffer.alloc(0), flight_descriptor: descriptor, endpoint: [], total_records: '-1', total_bytes: '-1', ordered: false });
-            process.stderr.write(`ListFlights: ${d.name}: ${(err as Error).message}\n`);
+            process.stderr.write(`ListFlights: ${d.name}: ${clientMessage(err)}\n`);
           }
         }
         call.end();

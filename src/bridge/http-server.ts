@@ -10,46 +10,24 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { RecordBatch, Schema } from 'apache-arrow';
-import { DatasetNotFoundError } from '../catalog/catalog.js';
-import { DecodeError } from '../decoders/errors.js';
 import { PlanError } from '../partitioner/plan.js';
-import { TicketError } from '../partitioner/ticket.js';
 import type { BridgeCore } from './core.js';
+import { clientMessage, HTTP_CODE, logUnexpected, statusOf } from './errors.js';
 import { ipcMessage, recordBatchParts, schemaHeader } from './flight-data.js';
-import { parseBBox, parseTime, QueryError, type BridgeQuery } from './query.js';
+import { queryFromParams } from './query.js';
 
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
 
-export function queryFromParams(p: URLSearchParams): BridgeQuery {
-  const dataset = p.get('dataset');
-  if (!dataset) throw new QueryError('"dataset" parameter is required');
-  const q: BridgeQuery = { dataset };
-  const bbox = p.get('bbox');
-  if (bbox) q.bbox = parseBBox(bbox.split(',').map((s) => (s.trim() === '' ? NaN : Number(s))));
-  const start = p.get('start');
-  if (start) q.startUs = parseTime(start, 'start');
-  const end = p.get('end');
-  if (end) q.endUs = parseTime(end, 'end');
-  const vars = p.get('variables');
-  if (vars) q.variables = vars.split(',').map((s) => s.trim()).filter(Boolean);
-  return q;
-}
 
 const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
-
-function httpStatus(err: unknown): number {
-  if (err instanceof DatasetNotFoundError) return 404;
-  if (err instanceof QueryError || err instanceof PlanError || err instanceof TicketError) return 400;
-  if (err instanceof DecodeError) return err.code === 'NOT_FOUND' ? 404 : 422;
-  return 500;
-}
 
 export async function startHttpServer(core: BridgeCore, host: string, port: number): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     handle(core, req, res).catch((err: unknown) => {
       if (!res.headersSent) {
-        res.writeHead(httpStatus(err), { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: (err as Error).message }));
+        logUnexpected('HTTP', err);
+        res.writeHead(HTTP_CODE[statusOf(err)], { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: clientMessage(err), status: statusOf(err) }));
       } else res.destroy(err as Error);
     });
   });

@@ -5,6 +5,7 @@
  * key silently ignored would turn a small query into a full-dataset scan.
  */
 import type { BBox } from '../catalog/types.js';
+import { quote } from '../text/quote.js';
 
 export interface BridgeQuery {
   dataset: string;
@@ -37,7 +38,7 @@ export function parseDescriptor(d: DescriptorLike): BridgeQuery {
   const type = d.type === 1 || d.type === 'PATH' ? 'PATH' : d.type === 2 || d.type === 'CMD' ? 'CMD' : 'UNKNOWN';
   if (type === 'PATH') {
     const path = d.path ?? [];
-    if (path.length !== 1 || !path[0]) throw new QueryError(`PATH descriptor must be [dataset], got ${JSON.stringify(path)}`);
+    if (path.length !== 1 || !path[0]) throw new QueryError(`PATH descriptor must be [dataset], got ${quote(JSON.stringify(path))}`);
     return { dataset: path[0] };
   }
   if (type === 'CMD') return parseCommand(Buffer.from(d.cmd ?? new Uint8Array()).toString('utf8'));
@@ -49,12 +50,37 @@ export function parseCommand(text: string): BridgeQuery {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new QueryError(`CMD is not valid JSON: ${(e as Error).message}`);
+    throw new QueryError(`CMD is not valid JSON: ${quote((e as Error).message)}`);
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new QueryError('CMD must be a JSON object');
-  const obj = raw as Record<string, unknown>;
+  return parseQueryObject(raw as Record<string, unknown>);
+}
+
+/**
+ * URL query parameters (HTTP routes) in the same model: `bbox=w,s,e,n`, `variables=a,b`,
+ * `tile=h,w`, `filters=<JSON object>`, the rest as strings; then the same checks as CMD.
+ */
+export function queryFromParams(p: URLSearchParams): BridgeQuery {
+  const obj: Record<string, unknown> = {};
+  const list = (v: string) => v.split(',').map((x) => x.trim());
+  for (const [k, v] of p) {
+    if (k === 'token') continue; // credentials, not part of the query
+    if (k === 'bbox' || k === 'tile') obj[k] = list(v).map((x) => (x === '' ? NaN : Number(x)));
+    else if (k === 'variables') obj[k] = list(v).filter(Boolean);
+    else if (k === 'filters') {
+      try {
+        obj[k] = JSON.parse(v);
+      } catch {
+        throw new QueryError('"filters" must be a JSON object of strings');
+      }
+    } else obj[k] = v;
+  }
+  return parseQueryObject(obj);
+}
+
+function parseQueryObject(obj: Record<string, unknown>): BridgeQuery {
   for (const k of Object.keys(obj)) {
-    if (!KEYS.has(k)) throw new QueryError(`unknown query key "${k}" (allowed: ${[...KEYS].join(', ')})`);
+    if (!KEYS.has(k)) throw new QueryError(`unknown query key ${quote(k)} (allowed: ${[...KEYS].join(', ')})`);
   }
   if (typeof obj.dataset !== 'string' || !obj.dataset) throw new QueryError('"dataset" (a non-empty string) is required');
   const q: BridgeQuery = { dataset: obj.dataset };
@@ -62,7 +88,7 @@ export function parseCommand(text: string): BridgeQuery {
   if (obj.start !== undefined) q.startUs = parseTime(obj.start, 'start');
   if (obj.end !== undefined) q.endUs = parseTime(obj.end, 'end');
   if (q.startUs !== undefined && q.endUs !== undefined && q.startUs > q.endUs) {
-    throw new QueryError(`"start" (${String(obj.start)}) is after "end" (${String(obj.end)})`);
+    throw new QueryError(`"start" (${quote(obj.start)}) is after "end" (${quote(obj.end)})`);
   }
   if (obj.variables !== undefined) {
     if (!Array.isArray(obj.variables) || obj.variables.some((v) => typeof v !== 'string' || !v)) {
@@ -106,7 +132,7 @@ export function parseTime(v: unknown, key: string): number {
   if (typeof v !== 'string' || !v) throw new QueryError(`"${key}" must be an ISO-8601 string`);
   const hasZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(v) || /^\d{4}-\d{2}-\d{2}$/.test(v);
   const ms = Date.parse(hasZone ? v : `${v}Z`);
-  if (Number.isNaN(ms)) throw new QueryError(`"${key}" is not an ISO-8601 date/time: ${v}`);
+  if (Number.isNaN(ms)) throw new QueryError(`"${key}" is not an ISO-8601 date/time: ${quote(v)}`);
   // Date keeps milliseconds; timestamps are microseconds, so digits 4-6 of the fraction are added back.
   const frac = /T\d\d:\d\d:\d\d\.\d{3}(\d{1,3})/.exec(v);
   return ms * 1000 + (frac ? Number(frac[1]!.padEnd(3, '0')) : 0);

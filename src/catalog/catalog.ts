@@ -4,12 +4,12 @@
  * every GetFlightInfo and must not re-read file headers each time.
  */
 import { FileStateCache } from '../decoders/file-state.js';
+import { quote } from '../text/quote.js';
+import { DatasetNotFoundError } from './errors.js';
 import type { FileDescription } from '../decoders/types.js';
 import type { DatasetFile, DatasetInfo, DatasetQuery, DatasetSource } from './types.js';
 
-export class DatasetNotFoundError extends Error {
-  override readonly name = 'DatasetNotFoundError';
-}
+export { DatasetNotFoundError } from './errors.js';
 
 export type Describe = (path: string) => Promise<FileDescription>;
 
@@ -43,7 +43,7 @@ export class Catalog {
   async source(dataset: string): Promise<DatasetSource> {
     for (const s of this.sources) if (await s.has(dataset)) return s;
     const names = (await this.list()).map((d) => d.name);
-    throw new DatasetNotFoundError(`unknown dataset "${dataset}"; available: ${names.join(', ') || '(none)'}`);
+    throw new DatasetNotFoundError(`unknown dataset ${quote(dataset)}; available: ${names.join(', ') || '(none)'}`);
   }
 
   async files(dataset: string, query: DatasetQuery): Promise<DatasetFile[]> {

@@ -6,6 +6,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quote } from '../text/quote.js';
+import { CatalogAccessError } from './errors.js';
 import type { DatasetFile, DatasetInfo, DatasetQuery, DatasetSource } from './types.js';
 
 /** samples/ at the package root; the same relative path from src/catalog and dist/catalog. */
@@ -46,10 +48,10 @@ export class LocalSource implements DatasetSource {
   }
 
   async resolve(dataset: string, key: string): Promise<string> {
-    if (!isSafeName(dataset)) throw new Error(`invalid dataset name ${JSON.stringify(dataset)}`);
+    if (!isSafeName(dataset)) throw new CatalogAccessError(`invalid dataset name ${quote(dataset)}`);
     const dir = resolve(this.root, dataset);
     const p = resolve(dir, key);
-    if (!p.startsWith(dir + sep)) throw new Error(`file key ${JSON.stringify(key)} escapes dataset ${dataset}`);
+    if (!p.startsWith(dir + sep)) throw new CatalogAccessError(`file key ${quote(key)} escapes dataset ${dataset}`);
     return p;
   }
 

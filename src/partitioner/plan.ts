@@ -7,6 +7,7 @@
  * served by any bridge instance.
  */
 import { lonOverlaps } from '../geo/longitude.js';
+import { quote } from '../text/quote.js';
 import type { BBox } from '../catalog/types.js';
 import type { FileDescription, IndexRange, VariableGroup } from '../decoders/types.js';
 
@@ -62,7 +63,7 @@ export function chooseGroup(groups: VariableGroup[], variables?: string[]): Vari
     if (found) return found;
     const all = groups.flatMap((g) => g.variables.map((v) => v.name));
     const unknown = variables.filter((v) => !all.includes(v));
-    if (unknown.length) throw new PlanError(`unknown variable(s) ${unknown.join(', ')}; available: ${all.join(', ')}`);
+    if (unknown.length) throw new PlanError(`unknown variable(s) ${unknown.slice(0, 5).map(quote).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; available: ${all.join(', ')}`);
     const byGroup = groups
       .filter((g) => g.variables.some((gv) => variables.includes(gv.name)))
       .map((g) => `[${g.variables.filter((v) => variables.includes(v.name)).map((v) => v.name).join(', ')}] on (${g.id})`);

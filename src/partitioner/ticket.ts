@@ -68,12 +68,30 @@ export class TicketCodec {
       throw new TicketError('ticket payload is not valid JSON');
     }
     if (body.v !== 1) throw new TicketError(`unsupported ticket version ${String(body.v)}`);
+    checkBody(body);
     return body;
   }
 
   private mac(payload: string): string {
     return createHmac('sha256', this.key).update(payload).digest('base64url');
   }
+}
+
+/**
+ * A signed ticket was made by a bridge, but maybe by another version or from a hand-made body
+ * signed with a leaked secret: its shape is checked so nothing downstream dereferences a null.
+ */
+function checkBody(b: TicketBody): void {
+  const bad = (what: string) => new TicketError(`ticket field "${what}" is missing or malformed`);
+  for (const k of ['dataset', 'fileKey', 'group'] as const) if (typeof b[k] !== 'string' || !b[k]) throw bad(k);
+  if (!Array.isArray(b.variables) || b.variables.length === 0 || b.variables.some((v) => typeof v !== 'string' || !v)) throw bad('variables');
+  for (const k of ['time', 'level', 'y', 'x'] as const) {
+    const r = b[k];
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => Number.isInteger(v) && v >= 0) || r[0] > r[1]) throw bad(k);
+  }
+  if (b.bbox !== undefined && (!Array.isArray(b.bbox) || b.bbox.length !== 4 || !b.bbox.every((v) => typeof v === 'number' && Number.isFinite(v)))) throw bad('bbox');
+  for (const k of ['startUs', 'endUs'] as const) if (b[k] !== undefined && !Number.isFinite(b[k])) throw bad(k);
+  if (b.tile !== undefined && (!Array.isArray(b.tile) || b.tile.length !== 2 || !b.tile.every((v) => Number.isInteger(v) && v > 0))) throw bad('tile');
 }
 
 export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBody, 'bbox' | 'startUs' | 'endUs' | 'tile'>): TicketBody {

@@ -86,7 +86,7 @@ describe('Flight service over the embedded catalog', () => {
 
   it('answers NOT_FOUND and INVALID_ARGUMENT with clear messages', async () => {
     await expect(client.getFlightInfo(FlightClient.command({ dataset: 'nope' }))).rejects.toMatchObject({ code: 5, details: expect.stringMatching(/unknown dataset "nope"; available: cams-chemistry, cmems-currents/) });
-    await expect(client.getFlightInfo(FlightClient.command({ dataset: 'cmems-currents', variables: ['sst'] }))).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/unknown variable\(s\) sst/) });
+    await expect(client.getFlightInfo(FlightClient.command({ dataset: 'cmems-currents', variables: ['sst'] }))).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/unknown variable\(s\) "sst"/) });
     const bad = client.doGet(Buffer.from('wkb1.e30.xx'));
     await expect(bad.next()).rejects.toMatchObject({ code: 3 });
   });

@@ -31,7 +31,7 @@ describe('partition planning', () => {
     expect(chooseGroup([small, big]).id).toBe('time,lat,lon');
     expect(chooseGroup([small, big], ['lsm']).id).toBe('lat,lon');
     expect(() => chooseGroup([small, big], ['t2m', 'lsm'])).toThrow(/different dimensions/);
-    expect(() => chooseGroup([small, big], ['nope'])).toThrow(/unknown variable\(s\) nope; available: lsm, t2m, u10/);
+    expect(() => chooseGroup([small, big], ['nope'])).toThrow(/unknown variable\(s\) "nope"; available: lsm, t2m, u10/);
   });
 
   it('splits whole time steps into partitions of about targetRows rows', () => {

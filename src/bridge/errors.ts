@@ -1,0 +1,75 @@
+/**
+ * The one map from failures to what a client sees, shared by Flight and HTTP: a status (gRPC
+ * code / HTTP status) and a bounded message that names datasets and files as the client knows
+ * them, never a server path or a library trace.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { CatalogAccessError, DatasetNotFoundError } from '../catalog/errors.js';
+import { DecodeError } from '../decoders/errors.js';
+import { PlanError } from '../partitioner/plan.js';
+import { TicketError } from '../partitioner/ticket.js';
+import { QueryError } from './query.js';
+
+export type Status = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'PERMISSION_DENIED' | 'UNIMPLEMENTED' | 'DATA_LOSS' | 'INTERNAL';
+
+export const GRPC_CODE: Record<Status, grpc.status> = {
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
+  UNIMPLEMENTED: grpc.status.UNIMPLEMENTED,
+  DATA_LOSS: grpc.status.DATA_LOSS,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+export const HTTP_CODE: Record<Status, number> = {
+  INVALID_ARGUMENT: 400,
+  NOT_FOUND: 404,
+  PERMISSION_DENIED: 403,
+  UNIMPLEMENTED: 501,
+  DATA_LOSS: 422,
+  INTERNAL: 500,
+};
+
+/** Longest message sent to a client; user input inside it is already cut (text/quote.ts). */
+export const MAX_MESSAGE_CHARS = 2000;
+
+export function statusOf(err: unknown): Status {
+  if (err instanceof DatasetNotFoundError) return 'NOT_FOUND';
+  if (err instanceof CatalogAccessError) return 'PERMISSION_DENIED';
+  if (err instanceof QueryError || err instanceof PlanError || err instanceof TicketError) return 'INVALID_ARGUMENT';
+  if (err instanceof DecodeError) {
+    if (err.code === 'NOT_FOUND') return 'NOT_FOUND';
+    if (err.code === 'UNSUPPORTED' || err.code === 'UNKNOWN_FORMAT') return 'UNIMPLEMENTED';
+    if (err.code === 'BAD_SELECTION') return 'INVALID_ARGUMENT';
+    return 'DATA_LOSS';
+  }
+  return 'INTERNAL';
+}
+
+/** What the client is told. Unexpected errors say only that they happened (details go to the log). */
+export function clientMessage(err: unknown): string {
+  const status = statusOf(err);
+  const raw = status === 'INTERNAL' ? `internal error (${err instanceof Error ? err.name : 'unknown'}); see the bridge log` : err instanceof Error ? err.message : String(err);
+  const text = scrubPaths(raw);
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+
+/**
+ * Last line of defence: absolute paths that slipped into a message (from a library's own text)
+ * are cut to their file name. Known files are renamed properly where they are read (core.ts).
+ */
+export function scrubPaths(text: string): string {
+  return text.replace(/(^|[\s'"(=:])(\/(?:[^\s'"():/]+\/)+)([^\s'"():]+)/g, (_m, pre: string, _dir: string, name: string) => `${pre}${name}`);
+}
+
+/** A DecodeError about `path` re-told with the client's name for the file. */
+export function renameFile(err: unknown, path: string, display: string): unknown {
+  if (!(err instanceof DecodeError) || err.file !== path) return err;
+  const detail = err.detail.split(path).join(display);
+  const hint = err.code === 'NOT_FOUND' ? '; the file was removed or replaced after planning: plan the query again (GetFlightInfo)' : '';
+  return new DecodeError(err.code, display, `${detail}${hint}`, { cause: err });
+}
+
+export function logUnexpected(where: string, err: unknown): void {
+  if (statusOf(err) === 'INTERNAL') process.stderr.write(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+}
