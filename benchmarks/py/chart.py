@@ -28,21 +28,20 @@ def fmt(v):
 
 
 def panel(ax, cases, unit):
-    names, labels = [], {}
+    names, labels, seen = [], {}, []
     for c in cases:
         for m in c['metrics']:
             if m['unit'] == unit and finite(m['value']) and m['name'] not in names:
                 names.append(m['name'])
                 labels[m['name']] = m['label']
-    n = max(1, len(names))
-    bw = 0.8 / n
-    seen = []
-    for j, name in enumerate(names):
-        for i, c in enumerate(cases):
-            m = next((m for m in c['metrics'] if m['name'] == name), None)
-            if m is None:
-                continue
-            x = i - 0.4 + bw * (j + 0.5)
+    for i, c in enumerate(cases):
+        # Bars of one case share its slot: only the metrics this case has take room.
+        present = [nm for nm in names if any(m['name'] == nm for m in c['metrics'])]
+        bw = 0.8 / max(1, len(present))
+        for k, name in enumerate(present):
+            j = names.index(name)
+            m = next(m for m in c['metrics'] if m['name'] == name)
+            x = i - 0.4 + bw * (k + 0.5)
             if finite(m['value']):
                 v = m['value']
                 lo = v - m['min'] if finite(m['min']) else 0.0
@@ -50,7 +49,7 @@ def panel(ax, cases, unit):
                 ax.bar(x, v, bw * 0.9, color=COLORS[j % len(COLORS)], yerr=[[lo], [hi]], capsize=3, ecolor='black', zorder=2)
                 ax.annotate(fmt(v), (x, m['max'] if finite(m['max']) else v), textcoords='offset points', xytext=(0, 3),
                             ha='center', fontsize=7)
-                seen += [v, m['min'], m['max']]
+                seen.extend([v, m['min'], m['max']])
             else:
                 ax.text(x, 0.03, 'n/a', ha='center', va='bottom', fontsize=8, color='gray', rotation=90,
                         transform=ax.get_xaxis_transform())
@@ -69,7 +68,7 @@ def panel(ax, cases, unit):
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ''))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:g}x'))
-        ax.set_ylabel('speed ours / speed reference')
+        ax.set_ylabel('ratio (log scale)')
     else:
         if seen:
             ax.set_ylim(0, max(seen) * 1.2)

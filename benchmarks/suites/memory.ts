@@ -38,6 +38,7 @@ export function bigInputs(gbs: number[], log: (s: string) => void): BigFile[] {
 }
 
 interface Sample {
+  idle: number;
   baseline: number;
   peak: number;
   hwm: number;
@@ -45,6 +46,7 @@ interface Sample {
 }
 
 async function measure(bridge: Bridge, dataset: string, streams: number): Promise<Sample> {
+  const idle = memoryMiB(bridge.pid).rss;
   const [cmd, args] = py('slow_reader.py', bridge.uri, dataset, String(streams), String(READ_SECONDS), String(DELAY_SECONDS));
   const child = spawnTracked(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -68,7 +70,7 @@ async function measure(bridge: Bridge, dataset: string, streams: number): Promis
     const done = await next();
     clearInterval(timer);
     peak = Math.max(peak, memoryMiB(bridge.pid).rss);
-    return { baseline, peak, hwm: memoryMiB(bridge.pid).hwm, batches: Number(done.batches) };
+    return { idle, baseline, peak, hwm: memoryMiB(bridge.pid).hwm, batches: Number(done.batches) };
   } finally {
     clearInterval(timer);
     await stopChild(child);
@@ -81,8 +83,9 @@ export const memorySuite: Suite = {
   description: [
     `N concurrent DoGet streams on N different endpoints of a NetCDF-3 dataset larger than memory targets (2 GB file,`,
     `≈ 3.5 GB of Arrow), each client taking one batch every ${DELAY_SECONDS} s for ${READ_SECONDS} s. A fresh bridge per`,
-    'measurement; its VmRSS is sampled every 100 ms. `MiB/stream` = (peak RSS − RSS once the dataset is planned) / N;',
-    '`peak RSS` is the bridge process total.',
+    'measurement; its VmRSS is sampled every 100 ms. `RSS idle`: just started; `RSS when planned`: after the',
+    "client's GetFlightInfo (the file described); `MiB/stream` = (peak RSS − RSS when planned) / N; `peak RSS` is the",
+    'bridge process total (main thread and decode workers).',
   ].join(' '),
   async run(opts: SuiteOptions) {
     const want = STREAMS.filter((n) => selected(opts, `${n}-stream`) || selected(opts, 'streams'));
@@ -100,7 +103,7 @@ export const memorySuite: Suite = {
           const s = await measure(bridge, 'big', n);
           samples.push(s);
           opts.log(
-            `${n} stream(s), round ${round}/${opts.rounds}: RSS ${s.baseline.toFixed(0)} → peak ${s.peak.toFixed(0)} MiB (HWM ${s.hwm.toFixed(0)}), ` +
+            `${n} stream(s), round ${round}/${opts.rounds}: RSS idle ${s.idle.toFixed(0)}, planned ${s.baseline.toFixed(0)} → peak ${s.peak.toFixed(0)} MiB (HWM ${s.hwm.toFixed(0)}), ` +
               `${((s.peak - s.baseline) / n).toFixed(1)} MiB/stream, ${s.batches} batches read`,
           );
         } finally {
@@ -113,6 +116,7 @@ export const memorySuite: Suite = {
         label: `${n} stream${n > 1 ? 's' : ''}`,
         status: 'ok',
         sides: {
+          idle: sideStats('RSS idle', 'MiB', samples.map((s) => s.idle)),
           baseline: sideStats('RSS when planned', 'MiB', samples.map((s) => s.baseline)),
           peak: sideStats('peak RSS', 'MiB', samples.map((s) => s.peak)),
         },

@@ -19,6 +19,7 @@ import { decodeInputs } from './decode.js';
 const DATASET = 'nc3';
 const STREAMS = [1, 4];
 
+const mbps = (r: Reply | undefined): number => (r ? Number(r.bytes) / 1e6 / r.seconds : NaN);
 const cpuPerGb = (r: Reply | undefined): number => (r && typeof r.probe === 'number' ? r.probe / (Number(r.bytes) / 1e9) : NaN);
 
 export const transportSuite: Suite = {
@@ -68,13 +69,12 @@ export const transportSuite: Suite = {
           ],
           ratios: [{ name: 'ratio', label: 'bridge/pyarrow MB/s', side: 'ours', reference: 'ref', target: n === 1 ? 0.5 : null, work: 'bytes' }],
           metrics: [
+            { name: 'mbps', label: 'bridge MB/s', unit: 'MB/s', target: null, better: 'higher', perRound: (p) => mbps(p.ours) },
+            { name: 'ref_mbps', label: 'pyarrow MB/s', unit: 'MB/s', target: null, better: 'higher', perRound: (p) => mbps(p.ref) },
             { name: 'cpu', label: 'bridge CPU-s/GB', unit: 'CPU-s/GB', target: 1, better: 'lower', perRound: (p) => cpuPerGb(p.ours) },
           ],
         };
         const r = await runInterleaved(spec, opts.rounds, opts.log, opts.versions);
-        for (const [k, s] of Object.entries(r.sides)) {
-          if (s && typeof s.facts.bytes === 'number') r.info = { ...r.info, [`${k}_MBps`]: Math.round(s.facts.bytes / 1e6 / s.median) };
-        }
         for (const m of r.metrics) if (Number.isFinite(m.value)) opts.log(`${n} stream(s): ${m.label} ${m.value.toFixed(2)}`);
         byStreams.set(n, r);
         results.push(r);
