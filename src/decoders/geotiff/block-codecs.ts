@@ -13,83 +13,107 @@ const MAX_CODES = 4096;
 
 export class CodecError extends Error {}
 
-export function decodeLzw(input: Uint8Array, maxBytes: number): Uint8Array {
-  const out = new Uint8Array(maxBytes);
-  const prefix = new Int32Array(MAX_CODES);
-  const suffix = new Uint8Array(MAX_CODES);
-  const length = new Int32Array(MAX_CODES);
-  const first = new Uint8Array(MAX_CODES);
-  for (let i = 0; i < 256; i++) {
-    suffix[i] = i;
-    first[i] = i;
-    length[i] = 1;
-    prefix[i] = -1;
-  }
-  let bitPos = 0;
-  const totalBits = input.length * 8;
+/*
+ * Every LZW string is the previous string plus one byte, and both were just written to the output,
+ * so a code's string is kept as (start, length) in the output itself: emitting a code is a copy
+ * from earlier output, with no per-byte chain walk. Codes are taken from a bit buffer filled a byte
+ * at a time (a 9-12 bit code needs at most two new bytes).
+ */
+const starts = new Int32Array(MAX_CODES);
+const lengths = new Int32Array(MAX_CODES);
+
+/**
+ * Decodes one TIFF LZW strip or tile into `out` (at most `maxBytes`, a fresh array by default) and
+ * returns the decoded bytes (a view of `out`).
+ */
+export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array = new Uint8Array(maxBytes)): Uint8Array {
+  if (out.length < maxBytes) throw new RangeError(`LZW output buffer of ${out.length} bytes for a ${maxBytes}-byte block`);
+  const n = input.length;
+  let ip = 0;
+  let bits = 0;
+  let count = 0;
   let width = 9;
+  let mask = 511;
   let next = 258;
-  let prev = -1;
+  let prevStart = -1;
+  let prevLength = 0;
   let pos = 0;
-
-  const emit = (code: number): void => {
-    const len = length[code]!;
-    if (pos + len > maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
-    let c = code;
-    for (let i = pos + len - 1; i >= pos; i--) {
-      out[i] = suffix[c]!;
-      c = prefix[c]!;
-    }
-    pos += len;
-  };
-
   for (;;) {
-    if (bitPos + width > totalBits) {
-      // libtiff accepts a stream that simply stops once the block is full.
-      if (pos === maxBytes) break;
-      throw new CodecError(`LZW stream ends after ${pos} of ${maxBytes} bytes without an end code`);
+    if (count < width) {
+      if (ip + 1 < n) {
+        bits = (bits << 16) | (input[ip]! << 8) | input[ip + 1]!;
+        ip += 2;
+        count += 16;
+      } else if (ip < n && count + 8 >= width) {
+        bits = (bits << 8) | input[ip++]!;
+        count += 8;
+      } else {
+        // libtiff accepts a stream that simply stops once the block is full.
+        if (pos === maxBytes) break;
+        throw new CodecError(`LZW stream ends after ${pos} of ${maxBytes} bytes without an end code`);
+      }
     }
-    let code = 0;
-    for (let i = 0; i < width; i++, bitPos++) code = (code << 1) | ((input[bitPos >> 3]! >> (7 - (bitPos & 7))) & 1);
+    count -= width;
+    const code = (bits >>> count) & mask;
     if (code === EOI) break;
     if (code === CLEAR) {
       width = 9;
+      mask = 511;
       next = 258;
-      prev = -1;
+      prevStart = -1;
       continue;
     }
-    if (prev === -1) {
+    let length: number;
+    if (prevStart < 0) {
       if (code > 255) throw new CodecError(`LZW code ${code} right after a clear code`);
-      emit(code);
-      prev = code;
-      continue;
-    }
-    if (code < next) {
-      emit(code);
-      if (next < MAX_CODES) add(prev, first[code]!);
+      if (pos >= maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
+      out[pos] = code;
+      length = 1;
+    } else if (code < next) {
+      if (code < 256) {
+        if (pos >= maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
+        out[pos] = code;
+        length = 1;
+      } else {
+        length = lengths[code]!;
+        if (pos + length > maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
+        const from = starts[code]!;
+        if (length > 16) out.copyWithin(pos, from, from + length);
+        else for (let i = 0; i < length; i++) out[pos + i] = out[from + i]!;
+      }
+      if (next < MAX_CODES) {
+        starts[next] = prevStart;
+        lengths[next] = prevLength + 1;
+        next++;
+      }
     } else if (code === next && next < MAX_CODES) {
-      add(prev, first[prev]!);
-      emit(code);
+      // The string being defined: the previous one plus its own first byte.
+      length = prevLength + 1;
+      if (pos + length > maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
+      if (prevLength > 16) out.copyWithin(pos, prevStart, prevStart + prevLength);
+      else for (let i = 0; i < prevLength; i++) out[pos + i] = out[prevStart + i]!;
+      out[pos + prevLength] = out[prevStart]!;
+      starts[next] = prevStart;
+      lengths[next] = length;
+      next++;
     } else {
       throw new CodecError(`LZW code ${code} is not in the table (next ${next})`);
     }
-    prev = code;
-    if (next >= (1 << width) - 1 && width < 12) width++;
+    prevStart = pos;
+    prevLength = length;
+    pos += length;
+    // The code width grows one code early, as libtiff writes it.
+    if (next >= mask && width < 12) {
+      width++;
+      mask = (mask << 1) | 1;
+    }
   }
-  return pos === maxBytes ? out : out.slice(0, pos);
-
-  function add(p: number, byte: number): void {
-    prefix[next] = p;
-    suffix[next] = byte;
-    length[next] = length[p]! + 1;
-    first[next] = first[p]!;
-    next++;
-  }
+  return out.subarray(0, pos);
 }
 
 /** PackBits (TIFF compression 32773): runs and literals, output bounded by the block size. */
-export function decodePackBits(input: Uint8Array, maxBytes: number): Uint8Array {
-  const out = new Uint8Array(maxBytes);
+export function decodePackBits(input: Uint8Array, maxBytes: number, out: Uint8Array = new Uint8Array(maxBytes)): Uint8Array {
+  if (out.length < maxBytes) throw new RangeError(`PackBits output buffer of ${out.length} bytes for a ${maxBytes}-byte block`);
   let pos = 0;
   for (let i = 0; i < input.length && pos < maxBytes; ) {
     const n = (input[i++]! << 24) >> 24;
@@ -106,5 +130,5 @@ export function decodePackBits(input: Uint8Array, maxBytes: number): Uint8Array 
       pos += count;
     }
   }
-  return pos === maxBytes ? out : out.slice(0, pos);
+  return out.subarray(0, pos);
 }

@@ -12,6 +12,7 @@ import { inflateSync } from 'node:zlib';
 import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
 import { ZSTDDecoder } from 'zstddec/stream';
 import { decodeLzw, decodePackBits } from './block-codecs.js';
+import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.js';
 
 const require = createRequire(import.meta.url);
 
@@ -108,40 +109,48 @@ interface PredictorParameters {
   littleEndian?: boolean;
 }
 
-/** Undoes predictor 2 on big-endian 16/32-bit samples in place, reading and writing big-endian. */
-function bigEndianHorizontal(block: ArrayBuffer, p: PredictorParameters): void {
+/**
+ * Undoes predictor 2 or 3 on a decoded block with our typed-array predictors, leaving samples in
+ * the file's byte order (geotiff.js reads them with it). geotiff.js's own undid predictor 2 in the
+ * host's byte order (wrong for big-endian 16/32-bit files) and worked byte by byte. Returns false
+ * for combinations we leave to geotiff.js (predictor 2 on 64-bit samples, which it refuses).
+ */
+function undoPredictor(block: ArrayBuffer, p: PredictorParameters): boolean {
   const bits = Array.isArray(p.bitsPerSample) ? p.bitsPerSample : [p.bitsPerSample];
+  if (bits.some((b) => b !== bits[0] || b % 8 !== 0)) return false;
   const bytes = bits[0]! / 8;
   const stride = p.planarConfiguration === 2 ? 1 : bits.length;
   const rowSamples = p.tileWidth * stride;
-  const v = new DataView(block);
   const rows = Math.min(p.tileHeight, Math.floor(block.byteLength / (rowSamples * bytes)));
-  for (let r = 0; r < rows; r++) {
-    const base = r * rowSamples * bytes;
-    for (let i = stride; i < rowSamples; i++) {
-      const at = base + i * bytes;
-      const prev = at - stride * bytes;
-      if (bytes === 2) v.setUint16(at, (v.getUint16(at, false) + v.getUint16(prev, false)) & 0xffff, false);
-      else v.setUint32(at, (v.getUint32(at, false) + v.getUint32(prev, false)) >>> 0, false);
-    }
+  const le = p.littleEndian !== false;
+  const u8 = new Uint8Array(block, 0, rows * rowSamples * bytes);
+  if (p.predictor === 3) {
+    undoFloatingPoint(u8, rowSamples, rows, stride, bytes);
+    if (!le) swapBytes(u8, bytes);
+    return true;
   }
+  if (p.predictor !== 2 || bytes > 4 || bytes === 3) return false;
+  if (!le) swapBytes(u8, bytes);
+  const n = rows * rowSamples;
+  undoHorizontal(bytes === 1 ? u8 : bytes === 2 ? new Uint16Array(block, 0, n) : new Uint32Array(block, 0, n), rowSamples, rows, stride);
+  if (!le) swapBytes(u8, bytes);
+  return true;
 }
 
-/** A geotiff.js decoder class that handles predictor 2 itself for big-endian 16/32-bit data. */
-function endianAware(Inner: typeof BaseDecoder): typeof BaseDecoder {
-  class EndianAwareDecoder extends Inner {
-    override async decode(buffer: ArrayBuffer): Promise<ArrayBuffer> {
-      const p = this.parameters as unknown as PredictorParameters;
-      const bits = Array.isArray(p.bitsPerSample) ? p.bitsPerSample[0]! : p.bitsPerSample;
-      if (p.predictor === 2 && p.littleEndian === false && (bits === 16 || bits === 32)) {
-        const block = (await this.decodeBlock(buffer)) as ArrayBuffer;
-        bigEndianHorizontal(block, p);
-        return block;
+/** A geotiff.js decoder class whose predictors are ours (see undoPredictor). */
+function withPredictors(Inner: typeof BaseDecoder): typeof BaseDecoder {
+  return class extends Inner {
+    override async decode(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
+      const p = this.parameters as PredictorParameters;
+      if (p.predictor === 2 || p.predictor === 3) {
+        const decoded = await this.decodeBlock(buffer);
+        // Typed views need an aligned, plain buffer.
+        const block = decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
+        if (undoPredictor(block, p)) return block;
       }
-      return (await super.decode(buffer)) as ArrayBuffer;
+      return super.decode(buffer);
     }
-  }
-  return EndianAwareDecoder as unknown as typeof BaseDecoder;
+  };
 }
 
 type DirectoryLike = { loadValue(name: string): Promise<unknown>; hasTag(name: string): boolean };
@@ -177,13 +186,13 @@ export function registerTiffCodecs(): Promise<void> {
     const dummy = { tileWidth: 1, tileHeight: 1, predictor: 1, bitsPerSample: [8], planarConfiguration: 1 };
     // Uncompressed: geotiff.js's own decoder, with the big-endian predictor fix.
     const Raw = (await getDecoder(1, dummy)).constructor as typeof BaseDecoder;
-    addDecoder(1, async () => endianAware(Raw), parameterFn);
-    addDecoder(5, async () => endianAware(BoundedLzwDecoder as unknown as typeof BaseDecoder), parameterFn);
-    addDecoder(32773, async () => endianAware(BoundedPackBitsDecoder as unknown as typeof BaseDecoder), parameterFn);
-    addDecoder([8, 32946], async () => endianAware(ZlibDeflateDecoder as unknown as typeof BaseDecoder), parameterFn);
-    addDecoder(50000, async () => endianAware(BoundedZstdDecoder as unknown as typeof BaseDecoder), parameterFn);
+    addDecoder(1, async () => withPredictors(Raw), parameterFn);
+    addDecoder(5, async () => withPredictors(BoundedLzwDecoder), parameterFn);
+    addDecoder(32773, async () => withPredictors(BoundedPackBitsDecoder), parameterFn);
+    addDecoder([8, 32946], async () => withPredictors(ZlibDeflateDecoder), parameterFn);
+    addDecoder(50000, async () => withPredictors(BoundedZstdDecoder), parameterFn);
     // WebP needs samplesPerPixel; geotiff.js's own WebP entry passes it the same way.
-    addDecoder(50001, async () => WebpDecoder as unknown as typeof BaseDecoder, parameterFn, false);
+    addDecoder(50001, async () => WebpDecoder, parameterFn, false);
   })();
   return registered;
 }

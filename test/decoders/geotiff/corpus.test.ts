@@ -28,12 +28,13 @@ interface Oracle {
 
 const fixtureDir = join(repoRoot, 'test/fixtures/geotiff');
 /**
- * Written by scripts/gen-geotiff-fixtures.sh (GDAL) for variants no corpus file has. GDAL 3.6
- * misreads its own big-endian predictor-3 file, so that one is checked against the oracle of the
- * file it was translated from.
+ * Written by scripts/gen-geotiff-fixtures.sh (GDAL) for variants no corpus file has. The big-endian
+ * predictor-3 fixture written by GDAL 3.6 is not among them: 3.6 reversed its byte planes, current
+ * GDAL reads it as noise, and so do we (block-reader.test.ts checks it against GDAL 3.10's values,
+ * and a big-endian predictor-3 file GDAL 3.10 writes against the values written).
  */
-const GENERATED = ['zstd_predictor3.tif', 'bigendian_int16_lzw_predictor2.tif', 'bigendian_float_predictor3.tif', 'cint16_small.tif'];
-const ORACLE_OF: Record<string, string> = { 'bigendian_float_predictor3.tif': 'float_nan.tif' };
+const GENERATED = ['zstd_predictor3.tif', 'bigendian_int16_lzw_predictor2.tif', 'cint16_small.tif'];
+const ORACLE_OF: Record<string, string> = {};
 const fixture = (name: string) => ({ name, path: join(fixtureDir, name), oracle: join(fixtureDir, `${ORACLE_OF[name] ?? name}.oracle.json`) });
 const files = corpusFiles('geotiff').length
   ? [...corpusFiles('geotiff'), ...GENERATED.map(fixture)]

@@ -1,0 +1,180 @@
+/**
+ * Our own strip/tile reader for the common layouts (see layout.ts `directReason`): block bytes are
+ * read straight from the file (neighbouring blocks in one read), decompressed with the same bounded
+ * codecs we register with geotiff.js, brought to host byte order and un-predicted in place. A
+ * decoded block is handed out once and converted into the output arrays by the caller; nothing is
+ * cached, so a caller that wants each block decoded once asks for whole block rows.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
+import { ZSTDDecoder } from 'zstddec/stream';
+import { CodecError, decodeLzw, decodePackBits } from './block-codecs.js';
+import { blockStride, sampleBytes, type RasterLayout } from './layout.js';
+import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.js';
+
+/** Neighbouring blocks closer than this are fetched in one read (the gap is read and dropped). */
+const MERGE_GAP = 64 * 1024;
+/** Largest single read. */
+const MAX_READ = 64 * 1024 * 1024;
+
+let zstd: Promise<ZSTDDecoder> | undefined;
+function zstdDecoder(): Promise<ZSTDDecoder> {
+  zstd ??= (async () => {
+    const d = new ZSTDDecoder();
+    await d.init();
+    return d;
+  })();
+  return zstd;
+}
+
+/** A block's compressed bytes, as read from the file. */
+export interface RawBlock {
+  index: number;
+  bytes: Uint8Array;
+}
+
+export class BlockReader {
+  /** Bytes a full block decodes to; a damaged stream claiming more is an error. */
+  readonly blockBytes: number;
+  private readonly rowSamples: number;
+  private scratch = new Uint8Array(0);
+
+  private constructor(
+    private readonly path: string,
+    private readonly fh: FileHandle,
+    private readonly l: RasterLayout,
+    private readonly zstd: ZSTDDecoder | null,
+  ) {
+    this.rowSamples = l.blockWidth * blockStride(l);
+    this.blockBytes = this.rowSamples * l.blockHeight * sampleBytes(l);
+  }
+
+  static async open(path: string, l: RasterLayout): Promise<BlockReader> {
+    const z = l.compression === 50000 ? await zstdDecoder() : null;
+    return new BlockReader(path, await open(path, 'r'), l, z);
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+
+  /** Compressed bytes of the given blocks, in the order asked; runs of nearby blocks share one read. */
+  async fetch(indices: number[]): Promise<RawBlock[]> {
+    const offsets = this.l.offsets!;
+    const counts = this.l.byteCounts!;
+    const out = new Array<RawBlock>(indices.length);
+    const order: Array<{ index: number; i: number; at: number; len: number }> = [];
+    indices.forEach((index, i) => {
+      const len = counts[index]!;
+      if (len === 0) out[i] = { index, bytes: new Uint8Array(0) };
+      else order.push({ index, i, at: offsets[index]!, len });
+    });
+    order.sort((a, b) => a.at - b.at);
+    for (let k = 0; k < order.length; ) {
+      const first = order[k]!;
+      let end = first.at + first.len;
+      let m = k + 1;
+      for (; m < order.length; m++) {
+        const o = order[m]!;
+        if (o.at - end > MERGE_GAP || Math.max(end, o.at + o.len) - first.at > MAX_READ) break;
+        end = Math.max(end, o.at + o.len);
+      }
+      const span = end - first.at;
+      const buf = Buffer.allocUnsafe(span);
+      const { bytesRead } = await this.fh.read(buf, 0, span, first.at);
+      for (let j = k; j < m; j++) {
+        const o = order[j]!;
+        const from = o.at - first.at;
+        if (from + o.len > bytesRead) throw new CodecError(`block ${o.index}: ${o.len} bytes at offset ${o.at} run past the end of the file`);
+        out[o.i] = { index: o.index, bytes: new Uint8Array(buf.buffer, buf.byteOffset + from, o.len) };
+      }
+      k = m;
+    }
+    return out;
+  }
+
+  /**
+   * The block's samples in host byte order with the predictor undone, as bytes aligned for the
+   * sample type. The result may share memory with the next decode's: use it before asking again.
+   * A sparse block (byte count 0) is all nodata (or 0 without nodata), as GDAL reads it.
+   */
+  decode(raw: RawBlock, rows: number): Uint8Array {
+    const l = this.l;
+    const bytes = sampleBytes(l);
+    if (raw.bytes.length === 0) return this.sparse(rows);
+    let block: Uint8Array;
+    try {
+      block = this.decompress(raw.bytes);
+    } catch (e) {
+      throw new CodecError(`block ${raw.index}: ${(e as Error).message}`);
+    }
+    if (block.byteOffset % bytes !== 0) block = block.slice();
+    const rowBytes = this.rowSamples * bytes;
+    const fullRows = Math.min(l.blockHeight, Math.floor(block.length / rowBytes));
+    if (l.predictor === 3) {
+      undoFloatingPoint(block, this.rowSamples, fullRows, blockStride(l), bytes);
+      return block;
+    }
+    if (!l.littleEndian && bytes > 1) swapBytes(block, bytes);
+    if (l.predictor === 2) {
+      const n = fullRows * this.rowSamples;
+      const view = bytes === 1 ? block.subarray(0, n) : bytes === 2 ? new Uint16Array(block.buffer, block.byteOffset, n) : new Uint32Array(block.buffer, block.byteOffset, n);
+      undoHorizontal(view, this.rowSamples, fullRows, blockStride(l));
+    }
+    return block;
+  }
+
+  private decompress(input: Uint8Array): Uint8Array {
+    const max = this.blockBytes;
+    switch (this.l.compression) {
+      case 1:
+        return input;
+      case 5:
+        return decodeLzw(input, max, this.scratchOf(max));
+      case 8:
+      case 32946: {
+        // One output chunk of the block's size: zlib's default 16 KiB chunks are concatenated afterwards.
+        const out = inflateSync(input, { maxOutputLength: Math.max(1, max), chunkSize: Math.max(64, max) });
+        return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      }
+      case 32773:
+        return decodePackBits(input, max, this.scratchOf(max));
+      case 50000: {
+        const out = this.zstd!.decode(input, max);
+        if (out.byteLength === 0 && max > 0) throw new CodecError('zstd stream does not decode');
+        return out;
+      }
+      default:
+        throw new CodecError(`compression ${this.l.compression} is not handled by the block reader`);
+    }
+  }
+
+  private scratchOf(n: number): Uint8Array {
+    if (this.scratch.length < n) this.scratch = new Uint8Array(n);
+    return this.scratch;
+  }
+
+  private sparse(rows: number): Uint8Array {
+    const l = this.l;
+    const bytes = sampleBytes(l);
+    const block = new Uint8Array(this.rowSamples * rows * bytes);
+    const fill = l.nodata ?? 0;
+    if (fill !== 0) sampleArray(block, l.sampleFormat[0]!, bytes).fill(fill);
+    return block;
+  }
+
+  get file(): string {
+    return this.path;
+  }
+}
+
+export type SampleArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+/** A typed view of host-order sample bytes (aligned, as `decode` returns them). */
+export function sampleArray(block: Uint8Array, format: number, bytes: number): SampleArray {
+  const { buffer, byteOffset } = block;
+  const n = Math.floor(block.length / bytes);
+  if (format === 3) return bytes === 4 ? new Float32Array(buffer, byteOffset, n) : new Float64Array(buffer, byteOffset, n);
+  if (format === 2) return bytes === 1 ? new Int8Array(buffer, byteOffset, n) : bytes === 2 ? new Int16Array(buffer, byteOffset, n) : new Int32Array(buffer, byteOffset, n);
+  return bytes === 1 ? new Uint8Array(buffer, byteOffset, n) : bytes === 2 ? new Uint16Array(buffer, byteOffset, n) : new Uint32Array(buffer, byteOffset, n);
+}

@@ -1,0 +1,76 @@
+/**
+ * Raw samples to band values in one pass: a block's part of a window is copied into the band's
+ * output array while the GDAL scale/offset is applied and nodata becomes NaN (NaN marks a missing
+ * value in every output array; validity bitmaps are derived from it per batch). A row of a
+ * single-sample block with nothing to convert is one TypedArray.set.
+ */
+import type { SampleArray } from './block-reader.js';
+
+/** One band's output over a window, with what turns raw samples into values. */
+export interface BandOutput {
+  values: Float32Array | Float64Array;
+  /** Window width: the output's row pitch. */
+  width: number;
+  scale: number;
+  offset: number;
+  /** Raw value that means missing, or null (a NaN nodata is null too: NaN stays NaN anyway). */
+  nodata: number | null;
+}
+
+/** The part of a block that lands in a window. */
+export interface BlockPart {
+  /** Block rows [r0, r1) and columns [c0, c1), relative to the block. */
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+  /** Block row pitch in pixels (the block width). */
+  pitch: number;
+  /** Samples per pixel in the block, and which of them is the band. */
+  stride: number;
+  sample: number;
+  /** Where (r0, c0) goes in the output window. */
+  outRow: number;
+  outCol: number;
+}
+
+/** Samples a block must hold for `p` to be copied (geotiff.js fails on short blocks the same way). */
+export function samplesNeeded(p: BlockPart): number {
+  return ((p.r1 - 1) * p.pitch + p.c1 - 1) * p.stride + p.sample + 1;
+}
+
+export function copyBlock(src: SampleArray, p: BlockPart, o: BandOutput): void {
+  const out = o.values;
+  const cols = p.c1 - p.c0;
+  const identity = o.scale === 1 && o.offset === 0;
+  const nd = o.nodata;
+  const { stride, pitch } = p;
+  for (let r = p.r0, k = p.outRow * o.width + p.outCol; r < p.r1; r++, k += o.width) {
+    const j0 = (r * pitch + p.c0) * stride + p.sample;
+    if (stride === 1 && identity && nd === null) {
+      out.set(src.subarray(j0, j0 + cols), k);
+      continue;
+    }
+    const end = k + cols;
+    if (identity) {
+      if (nd === null) for (let i = k, j = j0; i < end; i++, j += stride) out[i] = src[j]!;
+      else {
+        for (let i = k, j = j0; i < end; i++, j += stride) {
+          const v = src[j]!;
+          out[i] = v === nd ? NaN : v;
+        }
+      }
+    } else {
+      const { scale, offset } = o;
+      for (let i = k, j = j0; i < end; i++, j += stride) {
+        const v = src[j]!;
+        out[i] = v === nd ? NaN : v * scale + offset;
+      }
+    }
+  }
+}
+
+/** A band's output array, NaN-free until written (every pixel of a window is written once). */
+export function bandValues(type: 'float32' | 'float64', n: number): Float32Array | Float64Array {
+  return type === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
