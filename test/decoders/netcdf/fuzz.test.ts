@@ -12,13 +12,15 @@ import { repoRoot } from '../../support/corpus.js';
 import { fuzzDecoder, viaPool } from '../../support/fuzz.js';
 
 const CASES = Number(process.env.WEKEO_FUZZ_CASES ?? 2000);
-// Classic (CDF-1/2), 64-bit data (CDF-5) and HDF5-based (NetCDF-4) files, one on a projected grid.
+// Classic (CDF-1/2), 64-bit data (CDF-5) and HDF5-based (NetCDF-4) files, one on a projected grid,
+// one with deflate/shuffle chunks of every width (the native chunk reader's B-tree and filters).
 const files = [
   join(repoRoot, 'samples/era5-pressure-levels/test4.nc'),
   join(repoRoot, 'samples/ncep-air/air.nc'),
   join(repoRoot, 'test/fixtures/netcdf/cdf5_types.nc'),
   join(repoRoot, 'test/fixtures/netcdf/ref_nctest_classic.nc'),
   join(repoRoot, 'test/fixtures/netcdf/polar_stereographic.nc'),
+  join(repoRoot, 'test/decoders/netcdf/fixtures/chunked.nc'),
 ];
 const pool = new DecodePool({ size: 2, stallTimeoutMs: 3000 });
 afterAll(() => pool.close());
