@@ -1,68 +1,7 @@
 /**
- * Big-endian bit and byte reading for GRIB: packed n-bit unsigned integers (n = 0..32, any
- * alignment) and the sign-magnitude and IBM float encodings GRIB uses in its headers.
+ * Big-endian header fields of GRIB sections: unsigned and sign-magnitude integers, IEEE and IBM
+ * floats, and the all-ones "missing" marker. Packed data values are read by packed.ts.
  */
-
-/** Unpacks `count` n-bit unsigned values starting at bit `bitOffset` of `buf` into `out`. */
-export function unpackBits(buf: Uint8Array, bitOffset: number, bits: number, count: number, out: Uint32Array | Float64Array = new Uint32Array(count)): Uint32Array | Float64Array {
-  if (bits === 0) {
-    out.fill(0, 0, count);
-    return out;
-  }
-  const needBytes = Math.ceil((bitOffset + bits * count) / 8);
-  if (needBytes > buf.length) throw new RangeError(`packed data needs ${needBytes} bytes, have ${buf.length}`);
-  // Byte-aligned common widths: no bit arithmetic at all.
-  if ((bitOffset & 7) === 0) {
-    let p = bitOffset >> 3;
-    if (bits === 8) {
-      for (let i = 0; i < count; i++) out[i] = buf[p + i]!;
-      return out;
-    }
-    if (bits === 16) {
-      for (let i = 0; i < count; i++, p += 2) out[i] = (buf[p]! << 8) | buf[p + 1]!;
-      return out;
-    }
-    if (bits === 24) {
-      for (let i = 0; i < count; i++, p += 3) out[i] = (buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!;
-      return out;
-    }
-    if (bits === 32) {
-      for (let i = 0; i < count; i++, p += 4) out[i] = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
-      return out;
-    }
-  }
-  // General case: a 32-bit window refilled byte by byte; values up to 25 bits come from one read.
-  let pos = bitOffset;
-  if (bits <= 25) {
-    const mask = (1 << bits) - 1;
-    for (let i = 0; i < count; i++, pos += bits) {
-      const byte = pos >>> 3;
-      const shift = 32 - bits - (pos & 7);
-      const w = ((buf[byte]! << 24) | ((buf[byte + 1] ?? 0) << 16) | ((buf[byte + 2] ?? 0) << 8) | (buf[byte + 3] ?? 0)) >>> 0;
-      out[i] = (w >>> shift) & mask;
-    }
-    return out;
-  }
-  for (let i = 0; i < count; i++, pos += bits) out[i] = readBits(buf, pos, bits);
-  return out;
-}
-
-/** One n-bit (n <= 32) big-endian unsigned value at a bit offset. */
-export function readBits(buf: Uint8Array, bitOffset: number, bits: number): number {
-  let v = 0;
-  let pos = bitOffset;
-  let left = bits;
-  while (left > 0) {
-    const byte = buf[pos >>> 3] ?? 0;
-    const avail = 8 - (pos & 7);
-    const take = Math.min(avail, left);
-    const part = (byte >>> (avail - take)) & ((1 << take) - 1);
-    v = v * (1 << take) + part;
-    left -= take;
-    pos += take;
-  }
-  return v;
-}
 
 export function u16(b: Uint8Array, o: number): number {
   return (b[o]! << 8) | b[o + 1]!;

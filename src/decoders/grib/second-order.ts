@@ -6,7 +6,8 @@
  *
  * Octet numbers below are 1-based within the binary data section (BDS), as the standard gives them.
  */
-import { readBits } from './bits.js';
+import { readBits, unpackArray, unpackInto } from './packed.js';
+import { scaleInPlace, type Scale } from './simple.js';
 
 export interface SecondOrderHeader {
   /** Octet (1-based, in the BDS) where the first-order values start. */
@@ -64,69 +65,65 @@ export function parseSecondOrderHeader(bds: Uint8Array, bdsLength: number): Seco
 }
 
 /**
- * Decodes the integer values X (before R + X·2^E scaling), in message order. `data` holds the BDS
- * from octet 12 on; `expected` is the number of values the bitmap or grid calls for.
- * `rowLengths` (points per row, for undoing boustrophedonic order) is needed when that flag is set.
+ * Decodes the field into out[at..at+expected), scaled. `data` holds the BDS from octet 12 on, with
+ * PAD readable bytes after it; `expected` is the number of values the bitmap or grid calls for.
+ * Group values are read straight into the output, then one pass undoes the spatial differencing
+ * and scales, in the reference decoder's arithmetic.
  */
-export function unpackSecondOrder(h: SecondOrderHeader, data: Uint8Array, expected: number): Float64Array {
-  const at = (octet: number) => (octet - 12) * 8;
+export function unpackSecondOrder(h: SecondOrderHeader, data: Uint8Array, dataBytes: number, expected: number, s: Scale, out: Float64Array, at: number): void {
+  const bitAt = (octet: number) => (octet - 12) * 8;
   const widthsStart = h.spdOrder ? 27 + Math.ceil(((h.spdOrder + 1) * h.widthOfSpd) / 8) : 26;
-  const widths = new Uint8Array(h.groups);
-  const lengths = new Float64Array(h.groups);
-  const firsts = new Float64Array(h.groups);
+  const widths = unpackArray(data, bitAt(widthsStart), h.widthOfWidths, h.groups);
+  const lengths = unpackArray(data, bitAt(h.nl), h.widthOfLengths, h.groups);
+  const firsts = unpackArray(data, bitAt(h.n1), h.widthOfFirstOrder, h.groups);
   let total = h.spdOrder;
   let bits = 0;
   for (let g = 0; g < h.groups; g++) {
-    const w = h.widthOfWidths ? readBits(data, at(widthsStart) + g * h.widthOfWidths, h.widthOfWidths) : 0;
-    if (w > 32) throw new SecondOrderError(`group ${g}: ${w} bits per value`);
-    widths[g] = w;
-    lengths[g] = h.widthOfLengths ? readBits(data, at(h.nl) + g * h.widthOfLengths, h.widthOfLengths) : 0;
-    firsts[g] = h.widthOfFirstOrder ? readBits(data, at(h.n1) + g * h.widthOfFirstOrder, h.widthOfFirstOrder) : 0;
+    if (widths[g]! > 32) throw new SecondOrderError(`group ${g}: ${widths[g]} bits per value`);
     total += lengths[g]!;
-    bits += w * lengths[g]!;
+    bits += widths[g]! * lengths[g]!;
   }
   if (total !== expected) throw new SecondOrderError(`groups hold ${total} values, expected ${expected}`);
-  if (at(h.n2) + bits > data.length * 8) throw new SecondOrderError(`second-order values (${bits} bits) run past the end of the section`);
+  if (bitAt(h.n2) + bits > dataBytes * 8) throw new SecondOrderError(`second-order values (${bits} bits) run past the end of the section`);
 
-  const x = new Float64Array(total);
-  let n = h.spdOrder;
-  let pos = at(h.n2);
+  let k = at + h.spdOrder;
+  let pos = bitAt(h.n2);
   for (let g = 0; g < h.groups; g++) {
-    const w = widths[g]!;
-    const first = firsts[g]!;
-    for (let j = 0; j < lengths[g]!; j++, n++) {
-      x[n] = first + (w ? readBits(data, pos, w) : 0);
-      pos += w;
-    }
+    const len = lengths[g]!;
+    pos = unpackInto(data, pos, widths[g]!, len, firsts[g]!, out, k);
+    k += len;
   }
-  if (h.spdOrder) undoSpatialDifferencing(h, data, x);
-  return x;
+  if (h.spdOrder) undoSpatialDifferencing(h, data, out, at, expected);
+  scaleInPlace(out, at, expected, s);
 }
 
-/** Initial values are unsigned, the bias is sign and magnitude, all `widthOfSpd` bits wide, from octet 27. */
-function undoSpatialDifferencing(h: SecondOrderHeader, data: Uint8Array, x: Float64Array): void {
+/**
+ * Initial values are unsigned, the bias is sign and magnitude, all `widthOfSpd` bits wide, from
+ * octet 27. The sums are integers below 2^53, so float64 gives the reference decoder's values.
+ */
+function undoSpatialDifferencing(h: SecondOrderHeader, data: Uint8Array, x: Float64Array, at: number, n: number): void {
   const w = h.widthOfSpd;
   const base = (27 - 12) * 8;
-  for (let i = 0; i < h.spdOrder; i++) x[i] = readBits(data, base + i * w, w);
+  for (let i = 0; i < h.spdOrder && i < n; i++) x[at + i] = readBits(data, base + i * w, w);
   const raw = readBits(data, base + h.spdOrder * w, w);
   const sign = w > 0 && raw >= 2 ** (w - 1);
   const bias = sign ? -(raw - 2 ** (w - 1)) : raw;
-  const n = x.length;
+  const end = at + n;
   if (h.spdOrder === 1) {
-    let y = x[0]!;
-    for (let i = 1; i < n; i++) x[i] = y += x[i]! + bias;
+    let y = x[at]!;
+    for (let i = at + 1; i < end; i++) x[i] = y += x[i]! + bias;
   } else if (h.spdOrder === 2) {
-    let y = x[1]! - x[0]!;
-    let z = x[1]!;
-    for (let i = 2; i < n; i++) {
+    let y = x[at + 1]! - x[at]!;
+    let z = x[at + 1]!;
+    for (let i = at + 2; i < end; i++) {
       y += x[i]! + bias;
       x[i] = z += y;
     }
   } else if (h.spdOrder === 3) {
-    let y = x[2]! - x[1]!;
-    let z = y - (x[1]! - x[0]!);
-    let w3 = x[2]!;
-    for (let i = 3; i < n; i++) {
+    let y = x[at + 2]! - x[at + 1]!;
+    let z = y - (x[at + 1]! - x[at]!);
+    let w3 = x[at + 2]!;
+    for (let i = at + 3; i < end; i++) {
       z += x[i]! + bias;
       y += z;
       x[i] = w3 += y;

@@ -1,9 +1,12 @@
 /**
  * Positional reads of a file with a read-ahead window, so walking thousands of small GRIB
- * section headers costs a few large reads instead of one syscall per header.
+ * section headers costs a few large reads instead of one syscall per header; data sections are
+ * read into buffers of their own with zero padding for the decode kernels.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { DecodeError } from '../errors.js';
+import { bytesUninitialized } from './memory.js';
+import { PAD } from './packed.js';
 
 const WINDOW = 1 << 20;
 
@@ -43,6 +46,23 @@ export class FileSource {
     this.win = buf.subarray(0, bytesRead);
     this.winStart = offset;
     return this.win.subarray(0, Math.max(0, end - offset));
+  }
+
+  /**
+   * Bytes [offset, offset+length) (clipped at the end of the file: check the length you get) in a
+   * buffer of their own followed by PAD zero bytes, for the decode kernels' word-wise reads.
+   */
+  async readPadded(offset: number, length: number): Promise<Uint8Array> {
+    const have = Math.max(0, Math.min(this.size, offset + length) - offset);
+    const buf = bytesUninitialized(have + PAD);
+    let got = have;
+    if (offset >= this.winStart && offset + have <= this.winStart + this.win.length) {
+      buf.set(this.win.subarray(offset - this.winStart, offset - this.winStart + have));
+    } else if (have > 0) {
+      got = (await this.fh.read(buf, 0, have, offset)).bytesRead;
+    }
+    buf.fill(0, got);
+    return buf.subarray(0, got);
   }
 
   close(): Promise<void> {
