@@ -135,7 +135,8 @@ export async function runInterleaved(spec: CaseSpec, rounds: number, log: Log, v
   const notes = [...missing].map(([k, why]) => `${spec.sides.find((s) => s.key === k)!.label}: not available (${why.split('\n')[0]})`);
   const check = workMismatch(spec, sides);
   if (check) notes.push(check);
-  return { id: spec.id, label: spec.label, status: 'ok', note: notes.join('; ') || undefined, sides, metrics, info: spec.info };
+  const passes = Object.fromEntries([...samples].map(([k, rs]) => [k, rs as Facts[]]));
+  return { id: spec.id, label: spec.label, status: 'ok', note: notes.join('; ') || undefined, sides, metrics, info: spec.info, passes };
 }
 
 function speed(r: Reply, work?: string): number {

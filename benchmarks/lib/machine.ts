@@ -37,7 +37,9 @@ export function baseVersions(): Record<string, string> {
   const py = tryRun(VENV_PYTHON, ['-c', 'import sys; print(sys.version.split()[0])']);
   if (py) v.python = py;
   const commit = tryRun('git', ['rev-parse', '--short', 'HEAD']);
-  if (commit) {
+  // A run from an exported tree (git archive, no .git) names its revision here.
+  if (process.env.WEKEO_BENCH_REVISION) v['wekeo-bridge'] = process.env.WEKEO_BENCH_REVISION;
+  else if (commit) {
     const dirty = tryRun('git', ['status', '--porcelain', '--', 'src']);
     const n = dirty ? dirty.split('\n').filter(Boolean).length : 0;
     v['wekeo-bridge'] = n ? `${commit} + ${n} uncommitted file(s) in src/` : commit;

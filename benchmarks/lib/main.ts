@@ -8,13 +8,14 @@ import { decodeSuite } from '../suites/decode.js';
 import { memorySuite } from '../suites/memory.js';
 import { rowsSuite } from '../suites/rows.js';
 import { scalingSuite } from '../suites/scaling.js';
+import { sparkSuite } from '../suites/spark.js';
 import { transportSuite } from '../suites/transport.js';
 import { baseVersions, machineInfo } from './machine.js';
 import { writeReadme, writeSuite } from './report.js';
 import type { SuiteResult } from './results.js';
 import type { Suite } from './suite.js';
 
-const SUITES: Suite[] = [decodeSuite, rowsSuite, transportSuite, memorySuite, scalingSuite];
+const SUITES: Suite[] = [decodeSuite, rowsSuite, transportSuite, memorySuite, scalingSuite, sparkSuite];
 
 function log(msg: string): void {
   const t = new Date().toISOString().slice(11, 19);

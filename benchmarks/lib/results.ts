@@ -40,6 +40,8 @@ export interface CaseResult {
   sides: Record<string, SideStats | null>;
   metrics: Metric[];
   info?: Facts;
+  /** Every timed pass as the side reported it (round order), for suites that derive more from them. */
+  passes?: Record<string, Facts[]>;
 }
 
 export interface MachineInfo {

@@ -95,15 +95,17 @@ export const memorySuite: Suite = {
     const notes = [`dataset: ${file!.note} (${(file!.bytes / 1e9).toFixed(2)} GB, ${file!.rows} rows)`];
     const catalog = linkCatalog('memory', { big: [file!.path] });
     const results: CaseResult[] = [];
+    // Each measurement starts a bridge and reads for a while: 3 rounds unless --rounds says otherwise.
+    const rounds = opts.roundsGiven ? opts.rounds : 3;
     for (const n of want) {
       const samples: Sample[] = [];
-      for (let round = 1; round <= opts.rounds; round++) {
+      for (let round = 1; round <= rounds; round++) {
         const bridge = await startBridge(catalog);
         try {
           const s = await measure(bridge, 'big', n);
           samples.push(s);
           opts.log(
-            `${n} stream(s), round ${round}/${opts.rounds}: RSS idle ${s.idle.toFixed(0)}, planned ${s.baseline.toFixed(0)} → peak ${s.peak.toFixed(0)} MiB (HWM ${s.hwm.toFixed(0)}), ` +
+            `${n} stream(s), round ${round}/${rounds}: RSS idle ${s.idle.toFixed(0)}, planned ${s.baseline.toFixed(0)} → peak ${s.peak.toFixed(0)} MiB (HWM ${s.hwm.toFixed(0)}), ` +
               `${((s.peak - s.baseline) / n).toFixed(1)} MiB/stream, ${s.batches} batches read`,
           );
         } finally {
@@ -127,6 +129,6 @@ export const memorySuite: Suite = {
         info: { batches_read: median(samples.map((s) => s.batches)) },
       });
     }
-    return { cases: results, notes };
+    return { cases: results, notes, rounds };
   },
 };
