@@ -4,8 +4,9 @@
  * measure them.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startServer } from './proc.js';
-import { tsNode } from './paths.js';
+import { ROOT, tsNode } from './paths.js';
 
 export interface Bridge {
   uri: string;
@@ -13,10 +14,28 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
-export async function startBridge(catalog: string, opts: { targetRows?: number; workers?: number; log?: (s: string) => void } = {}): Promise<Bridge> {
+export interface BridgeOptions {
+  targetRows?: number;
+  workers?: number;
+  /** `--cache-mem` (decoded-partition cache), passed only when this version of the bridge has the option. */
+  cacheMem?: string;
+  log?: (s: string) => void;
+}
+
+/** Whether `wekeo serve` in this tree accepts an option (suites run against older trees too). */
+export function serveHasOption(name: string): boolean {
+  try {
+    return readFileSync(join(ROOT, 'src', 'cli', 'serve.ts'), 'utf8').includes(`'${name}':`);
+  } catch {
+    return false;
+  }
+}
+
+export async function startBridge(catalog: string, opts: BridgeOptions = {}): Promise<Bridge> {
   const args = ['--catalog', catalog, '--host', '127.0.0.1', '--port', '0'];
   if (opts.targetRows) args.push('--target-rows', String(opts.targetRows));
   if (opts.workers) args.push('--workers', String(opts.workers));
+  if (opts.cacheMem !== undefined && serveHasOption('cache-mem')) args.push('--cache-mem', opts.cacheMem);
   const [cmd, argv] = tsNode('workers/serve.ts', ...args);
   const s = await startServer('bridge', cmd, argv, /^wekeo-bridge listening on (grpc:\/\/\S+)/);
   const pid = s.child.pid!;

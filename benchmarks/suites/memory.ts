@@ -85,7 +85,7 @@ export const memorySuite: Suite = {
     `≈ 3.5 GB of Arrow), each client taking one batch every ${DELAY_SECONDS} s for ${READ_SECONDS} s. A fresh bridge per`,
     'measurement; its VmRSS is sampled every 100 ms. `RSS idle`: just started; `RSS when planned`: after the',
     "client's GetFlightInfo (the file described); `MiB/stream` = (peak RSS − RSS when planned) / N; `peak RSS` is the",
-    'bridge process total (main thread and decode workers).',
+    'bridge process total (main thread and decode workers). The bridge runs with its default options.',
   ].join(' '),
   async run(opts: SuiteOptions) {
     const want = STREAMS.filter((n) => selected(opts, `${n}-stream`) || selected(opts, 'streams'));

@@ -25,7 +25,7 @@ export const scalingSuite: Suite = {
     'NetCDF-3 files of 1, 2, 4 and 8 GB (8 float32 variables on a 1440×721 grid) on a fresh bridge per input.',
     'Time per GB should be constant and the bridge\'s peak RSS (VmRSS sampled every 100 ms) flat; the last row',
     `compares the largest input with the smallest (target ≤ ${GROWTH_TARGET}x for both). Each input is read once as a`,
-    'warm-up, then timed; peak RSS covers both reads. One round by default (`--rounds N` repeats).',
+    'warm-up, then timed; peak RSS covers both reads. Bridge with default options. One round by default (`--rounds N` repeats).',
   ].join(' '),
   async run(opts: SuiteOptions) {
     const notes: string[] = [];

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBridge, type Bridge } from '../lib/bridge.js';
+import { serveHasOption, startBridge, type Bridge } from '../lib/bridge.js';
 import { linkCatalog } from '../lib/catalog.js';
 import { runInterleaved, type CaseSpec } from '../lib/harness.js';
 import { DATA, ROOT, py } from '../lib/paths.js';
@@ -69,7 +69,9 @@ export const sparkSuite: Suite = {
     if (!f) return { cases: queries.map((q) => unavailable(q.id, q.label, 'input file could not be generated here', METRICS)), notes };
     let bridge: Bridge | undefined;
     try {
-      bridge = await startBridge(linkCatalog('spark', { [DATASET]: [f.path] }), { log: opts.log });
+      // As in the rows suite, every pass decodes (no decoded-partition cache).
+      bridge = await startBridge(linkCatalog('spark', { [DATASET]: [f.path] }), { cacheMem: '0', log: opts.log });
+      if (serveHasOption('cache-mem')) notes.push('bridge started with --cache-mem 0: every pass decodes the file');
       const parquet = join(DATA, 'spark', `${DATASET}-parquet`);
       const [pc, pa] = py('to_parquet.py', bridge.uri, DATASET, f.path, parquet);
       const made = JSON.parse(execFileSync(pc, pa, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Facts;
