@@ -7,27 +7,38 @@
  * EndOfInformation = 257, and the code width grows one code early (libtiff's behaviour).
  */
 
+/*
+ * Every LZW string is the previous string plus one byte, and both were just written to the output,
+ * so a code's string is kept as (start, length) in the output itself: emitting a code is a copy
+ * from earlier output, with no per-byte chain walk. Codes are taken from a bit buffer filled two
+ * bytes at a time (a 9-12 bit code needs at most two new bytes). Strings are copied four bytes at
+ * a time (a DataView reads and writes unaligned words); the copy may write up to three bytes past
+ * the string, which the next string overwrites, so the output needs LZW_SLACK bytes of room.
+ */
 const CLEAR = 256;
 const EOI = 257;
 const MAX_CODES = 4096;
 
+/** Bytes of room the LZW decoder needs past the block's size. */
+export const LZW_SLACK = 4;
+
 export class CodecError extends Error {}
 
-/*
- * Every LZW string is the previous string plus one byte, and both were just written to the output,
- * so a code's string is kept as (start, length) in the output itself: emitting a code is a copy
- * from earlier output, with no per-byte chain walk. Codes are taken from a bit buffer filled a byte
- * at a time (a 9-12 bit code needs at most two new bytes).
- */
-const starts = new Int32Array(MAX_CODES);
-const lengths = new Int32Array(MAX_CODES);
+/** Start (in the output) and length of each code's string, interleaved. */
+const table = new Int32Array(MAX_CODES * 2);
+
+function fail(message: string): never {
+  throw new CodecError(message);
+}
 
 /**
- * Decodes one TIFF LZW strip or tile into `out` (at most `maxBytes`, a fresh array by default) and
- * returns the decoded bytes (a view of `out`).
+ * Decodes one TIFF LZW strip or tile into `out` (at least maxBytes + LZW_SLACK long; a fresh
+ * array by default) and returns the decoded bytes (a view of `out`, at most `maxBytes`).
  */
-export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array = new Uint8Array(maxBytes)): Uint8Array {
-  if (out.length < maxBytes) throw new RangeError(`LZW output buffer of ${out.length} bytes for a ${maxBytes}-byte block`);
+export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array = new Uint8Array(maxBytes + LZW_SLACK)): Uint8Array {
+  if (out.length < maxBytes + LZW_SLACK) throw new RangeError(`LZW output buffer of ${out.length} bytes for a ${maxBytes}-byte block`);
+  const dv = new DataView(out.buffer, out.byteOffset, out.length);
+  const t = table;
   const n = input.length;
   let ip = 0;
   let bits = 0;
@@ -50,54 +61,44 @@ export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array =
       } else {
         // libtiff accepts a stream that simply stops once the block is full.
         if (pos === maxBytes) break;
-        throw new CodecError(`LZW stream ends after ${pos} of ${maxBytes} bytes without an end code`);
+        fail(`LZW stream ends after ${pos} of ${maxBytes} bytes without an end code`);
       }
     }
     count -= width;
     const code = (bits >>> count) & mask;
-    if (code === EOI) break;
-    if (code === CLEAR) {
+    let length: number;
+    if (code < 256) {
+      if (pos >= maxBytes) fail(`LZW output exceeds the ${maxBytes}-byte block`);
+      out[pos] = code;
+      length = 1;
+    } else if (code >= 258 && code < next) {
+      const from = t[2 * code]!;
+      length = t[2 * code + 1]!;
+      if (pos + length > maxBytes) fail(`LZW output exceeds the ${maxBytes}-byte block`);
+      // The string lies wholly before `pos`, so no byte it needs is overwritten while copying.
+      for (let i = 0; i < length; i += 4) dv.setUint32(pos + i, dv.getUint32(from + i, true), true);
+    } else if (code === CLEAR) {
       width = 9;
       mask = 511;
       next = 258;
       prevStart = -1;
       continue;
-    }
-    let length: number;
-    if (prevStart < 0) {
-      if (code > 255) throw new CodecError(`LZW code ${code} right after a clear code`);
-      if (pos >= maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
-      out[pos] = code;
-      length = 1;
-    } else if (code < next) {
-      if (code < 256) {
-        if (pos >= maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
-        out[pos] = code;
-        length = 1;
-      } else {
-        length = lengths[code]!;
-        if (pos + length > maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
-        const from = starts[code]!;
-        if (length > 16) out.copyWithin(pos, from, from + length);
-        else for (let i = 0; i < length; i++) out[pos + i] = out[from + i]!;
-      }
-      if (next < MAX_CODES) {
-        starts[next] = prevStart;
-        lengths[next] = prevLength + 1;
-        next++;
-      }
-    } else if (code === next && next < MAX_CODES) {
-      // The string being defined: the previous one plus its own first byte.
+    } else if (code === EOI) {
+      break;
+    } else if (code === next && prevStart >= 0 && next < MAX_CODES) {
+      // The string being defined: the previous one (which ends at `pos`) plus its own first byte.
       length = prevLength + 1;
-      if (pos + length > maxBytes) throw new CodecError(`LZW output exceeds the ${maxBytes}-byte block`);
-      if (prevLength > 16) out.copyWithin(pos, prevStart, prevStart + prevLength);
-      else for (let i = 0; i < prevLength; i++) out[pos + i] = out[prevStart + i]!;
+      if (pos + length > maxBytes) fail(`LZW output exceeds the ${maxBytes}-byte block`);
+      for (let i = 0; i < prevLength; i += 4) dv.setUint32(pos + i, dv.getUint32(prevStart + i, true), true);
       out[pos + prevLength] = out[prevStart]!;
-      starts[next] = prevStart;
-      lengths[next] = length;
-      next++;
     } else {
-      throw new CodecError(`LZW code ${code} is not in the table (next ${next})`);
+      fail(prevStart < 0 ? `LZW code ${code} right after a clear code` : `LZW code ${code} is not in the table (next ${next})`);
+    }
+    // Each code after the first defines the previous string plus the first byte of this one.
+    if (prevStart >= 0 && next < MAX_CODES) {
+      t[2 * next] = prevStart;
+      t[2 * next + 1] = prevLength + 1;
+      next++;
     }
     prevStart = pos;
     prevLength = length;

@@ -5,10 +5,11 @@
  * decoded block is handed out once and converted into the output arrays by the caller; nothing is
  * cached, so a caller that wants each block decoded once asks for whole block rows.
  */
+import { readv } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { ZSTDDecoder } from 'zstddec/stream';
-import { CodecError, decodeLzw, decodePackBits } from './block-codecs.js';
+import { CodecError, decodeLzw, decodePackBits, LZW_SLACK } from './block-codecs.js';
 import { blockStride, sampleBytes, type RasterLayout } from './layout.js';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.js';
 
@@ -16,6 +17,16 @@ import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.js';
 const MERGE_GAP = 64 * 1024;
 /** Largest single read. */
 const MAX_READ = 64 * 1024 * 1024;
+/** Buffers per readv call (IOV_MAX on Linux; libuv reads only that many per call). */
+const MAX_IOVECS = 1024;
+/** Where the bytes between scattered segments of one readv go. */
+const junk = Buffer.allocUnsafeSlow(MERGE_GAP);
+
+/** File bytes [at, at + dest.length) to be read straight into `dest`. */
+export interface Segment {
+  at: number;
+  dest: Uint8Array;
+}
 
 let zstd: Promise<ZSTDDecoder> | undefined;
 function zstdDecoder(): Promise<ZSTDDecoder> {
@@ -94,6 +105,32 @@ export class BlockReader {
   }
 
   /**
+   * Reads each segment's file bytes straight into its destination (the kernel copies from the
+   * page cache into the output arrays: no intermediate buffer). Segments close together in the
+   * file share one readv, the bytes between them going to a scratch buffer.
+   */
+  async scatter(segments: Segment[]): Promise<void> {
+    segments.sort((a, b) => a.at - b.at);
+    for (let k = 0; k < segments.length; ) {
+      const start = segments[k]!.at;
+      const iov: Uint8Array[] = [];
+      let end = start;
+      for (; k < segments.length && iov.length < MAX_IOVECS - 1; k++) {
+        const s = segments[k]!;
+        if (s.at < end || s.at - end > MERGE_GAP || s.at + s.dest.length - start > MAX_READ) {
+          if (iov.length > 0) break;
+        }
+        if (s.at > end && iov.length > 0) iov.push(junk.subarray(0, s.at - end));
+        iov.push(s.dest);
+        end = s.at + s.dest.length;
+      }
+      const want = end - start;
+      const got = await new Promise<number>((resolve, reject) => readv(this.fh.fd, iov, start, (e, n) => (e ? reject(e) : resolve(n))));
+      if (got !== want) throw new CodecError(`${want} bytes at offset ${start} run past the end of the file`);
+    }
+  }
+
+  /**
    * The block's samples in host byte order with the predictor undone, as bytes aligned for the
    * sample type. The result may share memory with the next decode's: use it before asking again.
    * A sparse block (byte count 0) is all nodata (or 0 without nodata), as GDAL reads it.
@@ -130,7 +167,7 @@ export class BlockReader {
       case 1:
         return input;
       case 5:
-        return decodeLzw(input, max, this.scratchOf(max));
+        return decodeLzw(input, max, this.scratchOf(max + LZW_SLACK));
       case 8:
       case 32946: {
         // One output chunk of the block's size: zlib's default 16 KiB chunks are concatenated afterwards.

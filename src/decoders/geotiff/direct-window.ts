@@ -4,7 +4,7 @@
  * straight into that band's output array. Chunky blocks serve all bands from one decode; planar
  * images decode only the planes of the bands asked for.
  */
-import { sampleArray, type BlockReader } from './block-reader.js';
+import { sampleArray, type BlockReader, type Segment } from './block-reader.js';
 import { CodecError } from './block-codecs.js';
 import { copyBlock, samplesNeeded, type BandOutput, type BlockPart } from './convert.js';
 import { blockIndex, blockRows, blockStride, sampleBytes, type RasterLayout } from './layout.js';
@@ -13,6 +13,15 @@ import { blockIndex, blockRows, blockStride, sampleBytes, type RasterLayout } fr
 export interface DirectBand {
   sample: number;
   out: BandOutput;
+}
+
+interface WantedBlock {
+  plane: number;
+  bx: number;
+  by: number;
+  index: number;
+  /** Rows the block holds (the last strip may be short). */
+  rows: number;
 }
 
 /** Fills each band's output with window rows [y0, y1) and columns [x0, x1). */
@@ -25,26 +34,76 @@ export async function readDirect(reader: BlockReader, l: RasterLayout, bands: Di
   const bx0 = Math.floor(x0 / bw), bx1 = Math.ceil(x1 / bw);
   const by0 = Math.floor(y0 / bh), by1 = Math.ceil(y1 / bh);
   const planes = l.planar === 2 ? [...new Set(bands.map((b) => b.sample))] : [0];
-  const wanted: Array<{ plane: number; bx: number; by: number }> = [];
-  for (const plane of planes) for (let by = by0; by < by1; by++) for (let bx = bx0; bx < bx1; bx++) wanted.push({ plane, bx, by });
-  const raws = await reader.fetch(wanted.map((w) => blockIndex(l, w.plane, w.bx, w.by)));
+  const wanted: WantedBlock[] = [];
+  for (const plane of planes) for (let by = by0; by < by1; by++) for (let bx = bx0; bx < bx1; bx++) wanted.push({ plane, bx, by, index: blockIndex(l, plane, bx, by), rows: blockRows(l, by) });
+  const partOf = (w: WantedBlock, b: DirectBand): BlockPart => {
+    const r0 = Math.max(y0, w.by * bh) - w.by * bh;
+    const c0 = Math.max(x0, w.bx * bw) - w.bx * bw;
+    return { r0, r1: Math.min(y1, w.by * bh + w.rows) - w.by * bh, c0, c1: Math.min(x1, (w.bx + 1) * bw) - w.bx * bw, pitch: bw, stride: blockStride(l), sample: l.planar === 2 ? 0 : b.sample, outRow: w.by * bh + r0 - y0, outCol: w.bx * bw + c0 - x0 };
+  };
+  const bandsOf = (w: WantedBlock) => (l.planar === 2 ? bands.filter((b) => b.sample === w.plane) : bands);
+  if (readsInPlace(l, bands)) {
+    await readInPlace(reader, l, wanted.filter((w) => l.byteCounts![w.index]! > 0), bandsOf, partOf);
+    // Sparse blocks have no bytes to read: decoded (filled with nodata) like any other.
+    await decodeAndCopy(reader, l, wanted.filter((w) => l.byteCounts![w.index]! === 0), bandsOf, partOf);
+    return;
+  }
+  await decodeAndCopy(reader, l, wanted, bandsOf, partOf);
+}
+
+async function decodeAndCopy(reader: BlockReader, l: RasterLayout, wanted: WantedBlock[], bandsOf: (w: WantedBlock) => DirectBand[], partOf: (w: WantedBlock, b: DirectBand) => BlockPart): Promise<void> {
+  if (wanted.length === 0) return;
+  const raws = await reader.fetch(wanted.map((w) => w.index));
   const format = l.sampleFormat[0]!;
   const bytes = sampleBytes(l);
-  const stride = blockStride(l);
   for (let i = 0; i < wanted.length; i++) {
-    const { plane, bx, by } = wanted[i]!;
-    const rows = blockRows(l, by);
-    const block = sampleArray(reader.decode(raws[i]!, rows), format, bytes);
-    const r0 = Math.max(y0, by * bh) - by * bh;
-    const r1 = Math.min(y1, by * bh + rows) - by * bh;
-    const c0 = Math.max(x0, bx * bw) - bx * bw;
-    const c1 = Math.min(x1, (bx + 1) * bw) - bx * bw;
-    for (const b of bands) {
-      if (l.planar === 2 && b.sample !== plane) continue;
-      const part: BlockPart = { r0, r1, c0, c1, pitch: bw, stride, sample: l.planar === 2 ? 0 : b.sample, outRow: by * bh + r0 - y0, outCol: bx * bw + c0 - x0 };
+    const w = wanted[i]!;
+    const block = sampleArray(reader.decode(raws[i]!, w.rows), format, bytes);
+    for (const b of bandsOf(w)) {
+      const part = partOf(w, b);
       const need = samplesNeeded(part);
-      if (block.length < need) throw new CodecError(`block ${raws[i]!.index} decodes to ${block.length} samples, fewer than the ${need} its pixels need`);
+      if (block.length < need) throw new CodecError(`block ${w.index} decodes to ${block.length} samples, fewer than the ${need} its pixels need`);
       copyBlock(block, part, b.out);
     }
+  }
+}
+
+/**
+ * Uncompressed single-sample blocks whose samples are already the output values (float32 into
+ * float32, float64 into float64, host byte order, no scale): every row segment is read from the
+ * file straight into its place in the output, and only nodata is replaced afterwards.
+ */
+function readsInPlace(l: RasterLayout, bands: DirectBand[]): boolean {
+  if (l.compression !== 1 || l.predictor !== 1 || blockStride(l) !== 1 || !l.littleEndian || l.sampleFormat[0] !== 3) return false;
+  const bytes = sampleBytes(l);
+  return bands.every((b) => b.out.scale === 1 && b.out.offset === 0 && b.out.values.BYTES_PER_ELEMENT === bytes);
+}
+
+async function readInPlace(reader: BlockReader, l: RasterLayout, wanted: WantedBlock[], bandsOf: (w: WantedBlock) => DirectBand[], partOf: (w: WantedBlock, b: DirectBand) => BlockPart): Promise<void> {
+  const bytes = sampleBytes(l);
+  const segments: Segment[] = [];
+  const touched = new Set<BandOutput>();
+  for (const w of wanted) {
+    const at = l.offsets![w.index]!;
+    const length = l.byteCounts![w.index]!;
+    for (const b of bandsOf(w)) {
+      const p = partOf(w, b);
+      const need = samplesNeeded(p) * bytes;
+      if (length < need) throw new CodecError(`block ${w.index} holds ${length} bytes, fewer than the ${need} its pixels need`);
+      const v = b.out.values;
+      const u8 = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      const cols = p.c1 - p.c0;
+      for (let r = p.r0, k = p.outRow * b.out.width + p.outCol; r < p.r1; r++, k += b.out.width) {
+        segments.push({ at: at + (r * p.pitch + p.c0) * bytes, dest: u8.subarray(k * bytes, (k + cols) * bytes) });
+      }
+      touched.add(b.out);
+    }
+  }
+  await reader.scatter(segments);
+  for (const o of touched) {
+    const nd = o.nodata;
+    if (nd === null) continue;
+    const v = o.values;
+    for (let i = 0; i < v.length; i++) if (v[i] === nd) v[i] = NaN;
   }
 }

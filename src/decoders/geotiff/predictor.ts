@@ -26,6 +26,7 @@ export function undoHorizontal(block: Uint8Array | Uint16Array | Uint32Array, ro
 }
 
 let planes = new Uint8Array(0);
+let rowWords = new Uint32Array(0);
 
 /**
  * Undoes predictor 3 on `rows` rows of `rowSamples` samples of `bytes` bytes each, leaving
@@ -35,6 +36,13 @@ let planes = new Uint8Array(0);
  */
 export function undoFloatingPoint(block: Uint8Array, rowSamples: number, rows: number, stride: number, bytes: number): void {
   const rowBytes = rowSamples * bytes;
+  if (stride === 1 && (bytes === 4 || bytes === 8) && rowSamples % 4 === 0 && (block.byteOffset & 3) === 0) {
+    if (rowWords.length < rowSamples * (bytes >> 2)) rowWords = new Uint32Array(rowSamples * (bytes >> 2));
+    const words = new Uint32Array(block.buffer, block.byteOffset, (rows * rowBytes) >> 2);
+    if (bytes === 4) float32Rows(words, rowSamples, rows, rowWords);
+    else float64Rows(words, rowSamples, rows, rowWords);
+    return;
+  }
   if (planes.length < rowBytes) planes = new Uint8Array(rowBytes);
   const p = planes;
   const words = bytes === 4 || bytes === 8 ? new Uint32Array(block.buffer, block.byteOffset, (block.byteOffset & 3) === 0 ? block.length >> 2 : 0) : null;
@@ -49,6 +57,76 @@ export function undoFloatingPoint(block: Uint8Array, rowSamples: number, rows: n
       for (let i = stride; i < rowBytes; i++) p[i] = (p[i - stride]! + block[base + i]!) & 255;
     }
     interleave(block, words, p, base, rowSamples, bytes);
+  }
+}
+
+/** Sum (mod 256 is all that matters) of the bytes of words [from, from + count). */
+function byteSum(w: Uint32Array, from: number, count: number): number {
+  let s = 0;
+  for (let i = from, end = from + count; i < end; i++) {
+    const x = w[i]!;
+    s += (x & 255) + ((x >>> 8) & 255) + ((x >>> 16) & 255) + (x >>> 24);
+  }
+  return s;
+}
+
+/*
+ * Single-sample rows, read a word (4 bytes of a plane) at a time. The accumulation runs across
+ * the whole row, plane after plane, so each plane's running sum starts from the sum of all bytes
+ * of the planes before it; with those start values the planes are accumulated side by side and
+ * each sample is assembled as soon as its bytes are known, in one pass.
+ */
+function float32Rows(w: Uint32Array, n: number, rows: number, out: Uint32Array): void {
+  const q = n >> 2;
+  for (let r = 0; r < rows; r++) {
+    const b0 = r * n, b1 = b0 + q, b2 = b1 + q, b3 = b2 + q;
+    let a0 = 0;
+    let a1 = byteSum(w, b0, q);
+    let a2 = a1 + byteSum(w, b1, q);
+    let a3 = a2 + byteSum(w, b2, q);
+    for (let i = 0, o = 0; i < q; i++) {
+      const x0 = w[b0 + i]!, x1 = w[b1 + i]!, x2 = w[b2 + i]!, x3 = w[b3 + i]!;
+      for (let k = 0; k < 32; k += 8) {
+        a0 += (x0 >>> k) & 255;
+        a1 += (x1 >>> k) & 255;
+        a2 += (x2 >>> k) & 255;
+        a3 += (x3 >>> k) & 255;
+        out[o++] = ((a0 & 255) << 24) | ((a1 & 255) << 16) | ((a2 & 255) << 8) | (a3 & 255);
+      }
+    }
+    w.set(out.subarray(0, n), b0);
+  }
+}
+
+function float64Rows(w: Uint32Array, n: number, rows: number, out: Uint32Array): void {
+  const q = n >> 2;
+  for (let r = 0; r < rows; r++) {
+    const b0 = r * 2 * n, b1 = b0 + q, b2 = b1 + q, b3 = b2 + q, b4 = b3 + q, b5 = b4 + q, b6 = b5 + q, b7 = b6 + q;
+    let a0 = 0;
+    let a1 = byteSum(w, b0, q);
+    let a2 = a1 + byteSum(w, b1, q);
+    let a3 = a2 + byteSum(w, b2, q);
+    let a4 = a3 + byteSum(w, b3, q);
+    let a5 = a4 + byteSum(w, b4, q);
+    let a6 = a5 + byteSum(w, b5, q);
+    let a7 = a6 + byteSum(w, b6, q);
+    for (let i = 0, o = 0; i < q; i++) {
+      const x0 = w[b0 + i]!, x1 = w[b1 + i]!, x2 = w[b2 + i]!, x3 = w[b3 + i]!;
+      const x4 = w[b4 + i]!, x5 = w[b5 + i]!, x6 = w[b6 + i]!, x7 = w[b7 + i]!;
+      for (let k = 0; k < 32; k += 8) {
+        a0 += (x0 >>> k) & 255;
+        a1 += (x1 >>> k) & 255;
+        a2 += (x2 >>> k) & 255;
+        a3 += (x3 >>> k) & 255;
+        a4 += (x4 >>> k) & 255;
+        a5 += (x5 >>> k) & 255;
+        a6 += (x6 >>> k) & 255;
+        a7 += (x7 >>> k) & 255;
+        out[o++] = ((a4 & 255) << 24) | ((a5 & 255) << 16) | ((a6 & 255) << 8) | (a7 & 255);
+        out[o++] = ((a0 & 255) << 24) | ((a1 & 255) << 16) | ((a2 & 255) << 8) | (a3 & 255);
+      }
+    }
+    w.set(out.subarray(0, 2 * n), b0);
   }
 }
 
