@@ -136,6 +136,19 @@ export class BlockReader {
    * A sparse block (byte count 0) is all nodata (or 0 without nodata), as GDAL reads it.
    */
   decode(raw: RawBlock, rows: number): Uint8Array {
+    const block = this.decodePlanes(raw, rows);
+    if (raw.bytes.length > 0 && this.l.predictor === 3) {
+      const rowBytes = this.rowSamples * sampleBytes(this.l);
+      undoFloatingPoint(block, this.rowSamples, Math.min(this.l.blockHeight, Math.floor(block.length / rowBytes)), blockStride(this.l), sampleBytes(this.l));
+    }
+    return block;
+  }
+
+  /**
+   * As `decode`, but a predictor-3 block is left as its byte planes, for a caller that
+   * assembles the samples straight into its output (predictor.ts `floatRowsInto`).
+   */
+  decodePlanes(raw: RawBlock, rows: number): Uint8Array {
     const l = this.l;
     const bytes = sampleBytes(l);
     if (raw.bytes.length === 0) return this.sparse(rows);
@@ -148,10 +161,7 @@ export class BlockReader {
     if (block.byteOffset % bytes !== 0) block = block.slice();
     const rowBytes = this.rowSamples * bytes;
     const fullRows = Math.min(l.blockHeight, Math.floor(block.length / rowBytes));
-    if (l.predictor === 3) {
-      undoFloatingPoint(block, this.rowSamples, fullRows, blockStride(l), bytes);
-      return block;
-    }
+    if (l.predictor === 3) return block;
     if (!l.littleEndian && bytes > 1) swapBytes(block, bytes);
     if (l.predictor === 2) {
       const n = fullRows * this.rowSamples;

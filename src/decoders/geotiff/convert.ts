@@ -45,12 +45,12 @@ export function copyBlock(src: SampleArray, p: BlockPart, o: BandOutput): void {
   const identity = o.scale === 1 && o.offset === 0;
   const nd = o.nodata;
   const { stride, pitch } = p;
+  if (stride === 1 && identity && nd === null && src.constructor === out.constructor) {
+    copyBits(src as Float32Array | Float64Array, p, o);
+    return;
+  }
   for (let r = p.r0, k = p.outRow * o.width + p.outCol; r < p.r1; r++, k += o.width) {
     const j0 = (r * pitch + p.c0) * stride + p.sample;
-    if (stride === 1 && identity && nd === null) {
-      out.set(src.subarray(j0, j0 + cols), k);
-      continue;
-    }
     const end = k + cols;
     if (identity) {
       if (nd === null) for (let i = k, j = j0; i < end; i++, j += stride) out[i] = src[j]!;
@@ -70,7 +70,28 @@ export function copyBlock(src: SampleArray, p: BlockPart, o: BandOutput): void {
   }
 }
 
-/** A band's output array, NaN-free until written (every pixel of a window is written once). */
+/**
+ * Rows of float samples that need no conversion, copied as 32-bit words: bit-exact (NaN payloads
+ * kept, as GDAL keeps them) and without a subarray per row.
+ */
+function copyBits(src: Float32Array | Float64Array, p: BlockPart, o: BandOutput): void {
+  const words = src.BYTES_PER_ELEMENT >> 2;
+  const from = new Uint32Array(src.buffer, src.byteOffset, src.length * words);
+  const to = new Uint32Array(o.values.buffer, o.values.byteOffset, o.values.length * words);
+  const n = (p.c1 - p.c0) * words;
+  for (let r = p.r0, k = (p.outRow * o.width + p.outCol) * words; r < p.r1; r++, k += o.width * words) {
+    const j = (r * p.pitch + p.c0) * words;
+    for (let i = 0; i < n; i++) to[k + i] = from[j + i]!;
+  }
+}
+
+/**
+ * A band's output array. Its memory is not zeroed (allocUnsafeSlow: not pooled, so the buffer
+ * can be transferred): every pixel of a window is written exactly once by the readers, and a
+ * read that fails discards the array.
+ */
 export function bandValues(type: 'float32' | 'float64', n: number): Float32Array | Float64Array {
-  return type === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const bytes = type === 'float64' ? 8 : 4;
+  const { buffer } = Buffer.allocUnsafeSlow(n * bytes);
+  return type === 'float64' ? new Float64Array(buffer, 0, n) : new Float32Array(buffer, 0, n);
 }

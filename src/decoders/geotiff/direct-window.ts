@@ -8,6 +8,7 @@ import { sampleArray, type BlockReader, type Segment } from './block-reader.js';
 import { CodecError } from './block-codecs.js';
 import { copyBlock, samplesNeeded, type BandOutput, type BlockPart } from './convert.js';
 import { blockIndex, blockRows, blockStride, sampleBytes, type RasterLayout } from './layout.js';
+import { floatRowsInto } from './predictor.js';
 
 /** A band to fill: its TIFF sample (0-based) and its output. */
 export interface DirectBand {
@@ -56,8 +57,13 @@ async function decodeAndCopy(reader: BlockReader, l: RasterLayout, wanted: Wante
   const raws = await reader.fetch(wanted.map((w) => w.index));
   const format = l.sampleFormat[0]!;
   const bytes = sampleBytes(l);
+  const fused = assemblesInPlace(l, wanted, bandsOf);
   for (let i = 0; i < wanted.length; i++) {
     const w = wanted[i]!;
+    if (fused && raws[i]!.bytes.length > 0) {
+      assembleInto(reader.decodePlanes(raws[i]!, w.rows), w, l, bandsOf(w)[0]!, partOf(w, bandsOf(w)[0]!));
+      continue;
+    }
     const block = sampleArray(reader.decode(raws[i]!, w.rows), format, bytes);
     for (const b of bandsOf(w)) {
       const part = partOf(w, b);
@@ -65,6 +71,32 @@ async function decodeAndCopy(reader: BlockReader, l: RasterLayout, wanted: Wante
       if (block.length < need) throw new CodecError(`block ${w.index} decodes to ${block.length} samples, fewer than the ${need} its pixels need`);
       copyBlock(block, part, b.out);
     }
+  }
+}
+
+/**
+ * Predictor-3 float blocks of one sample whose values need no conversion: the predictor writes
+ * the samples straight into the band's output (no block-sized intermediate and no second copy).
+ */
+function assemblesInPlace(l: RasterLayout, wanted: WantedBlock[], bandsOf: (w: WantedBlock) => DirectBand[]): boolean {
+  if (l.predictor !== 3 || blockStride(l) !== 1 || l.blockWidth % 4 !== 0) return false;
+  const bytes = sampleBytes(l);
+  return wanted.every((w) => bandsOf(w).every((b) => b.out.scale === 1 && b.out.offset === 0 && b.out.values.BYTES_PER_ELEMENT === bytes));
+}
+
+function assembleInto(planes: Uint8Array, w: WantedBlock, l: RasterLayout, b: DirectBand, p: BlockPart): void {
+  const bytes = sampleBytes(l);
+  const need = p.r1 * p.pitch * bytes;
+  if (planes.length < need || (planes.byteOffset & 3) !== 0) throw new CodecError(`block ${w.index} decodes to ${planes.length} bytes, fewer than the ${need} its rows need`);
+  const v = b.out.values;
+  const words = bytes >> 2;
+  const to = new Uint32Array(v.buffer, v.byteOffset, v.length * words);
+  const start = p.outRow * b.out.width + p.outCol;
+  floatRowsInto(planes, p.pitch, bytes, { to, start: start * words, pitch: b.out.width * words, r0: p.r0, r1: p.r1, c0: p.c0, c1: p.c1 });
+  const nd = b.out.nodata;
+  if (nd === null) return;
+  for (let r = 0, k = start; r < p.r1 - p.r0; r++, k += b.out.width) {
+    for (let i = k, end = k + p.c1 - p.c0; i < end; i++) if (v[i] === nd) v[i] = NaN;
   }
 }
 
