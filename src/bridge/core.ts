@@ -6,12 +6,14 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import { rowBytes, schemaFor, sliceBatch, toRecordBatch } from '../arrow/batch.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { DatasetInfo } from '../catalog/types.js';
-import type { ColumnSpec, VariableGroup } from '../decoders/types.js';
+import { fileIdentity } from '../decoders/file-state.js';
+import type { ColumnBatch, ColumnSpec, VariableGroup } from '../decoders/types.js';
 import { DEFAULT_TARGET_ROWS, plan, PlanError, type PlannedFile } from '../partitioner/plan.js';
 import { TicketCodec, ticketFor, type TicketBody } from '../partitioner/ticket.js';
 import type { DecodePool } from '../workers/decode-pool.js';
 import { MAX_FLIGHT_MESSAGE_BYTES } from './flight-data.js';
 import { renameFile } from './errors.js';
+import { PartitionCache } from './partition-cache.js';
 import type { BridgeQuery } from './query.js';
 import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
 
@@ -26,7 +28,15 @@ export const DECODE_BATCH_BYTES = MAX_FLIGHT_MESSAGE_BYTES - 64 * 1024;
 export interface BridgeOptions {
   targetRows?: number;
   secret?: string;
+  /** Memory for decoded partitions (Arrow bytes); 0 disables the cache. */
+  cacheBytes?: number;
 }
+
+/**
+ * Default decoded-partition cache. 256 MiB rather than more: with 32 open streams the bridge
+ * must stay under 1 GiB of RSS (benchmarks/ memory suite), cache included.
+ */
+export const DEFAULT_CACHE_BYTES = 256 * 2 ** 20;
 
 export interface PlannedQuery {
   schema: Schema;
@@ -37,6 +47,7 @@ export interface PlannedQuery {
 export class BridgeCore {
   readonly tickets: TicketCodec;
   readonly targetRows: number;
+  readonly cache: PartitionCache;
 
   constructor(
     readonly catalog: Catalog,
@@ -45,6 +56,7 @@ export class BridgeCore {
   ) {
     this.tickets = new TicketCodec(opts.secret);
     this.targetRows = opts.targetRows ?? DEFAULT_TARGET_ROWS;
+    this.cache = new PartitionCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
   }
 
   listDatasets(): Promise<DatasetInfo[]> {
@@ -105,16 +117,34 @@ export class BridgeCore {
     const schema = schemaFor(columns, schemaMetadata(t.dataset, t.group, t.tile));
     yield schema;
     const perMessage = rowsPerMessage(columns);
-    const tiles = t.tile ? new TileAssembler(points, t.variables, { h: t.tile[0], w: t.tile[1] }, t.y, t.x) : undefined;
-    // Points are filtered exactly in the worker; tiles keep whole chips (a bbox selects the chips it touches).
-    const selection = { group: t.group, variables: t.variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DECODE_BATCH_BYTES };
-    for await (const raw of this.pool.read(path, selection, tiles ? undefined : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs })) {
-      if (isCancelled()) return;
-      for (const batch of tiles ? tiles.push(raw) : [raw]) {
+    const id = await fileIdentity(path);
+    const key = JSON.stringify([id.path, id.size, id.mtimeMs, t.group, t.variables, t.time, t.level, t.y, t.x, t.bbox, t.startUs, t.endUs, t.tile]);
+    const cached = this.cache.get(key);
+    const collect = cached ? undefined : this.cache.collector(key);
+    let complete = false;
+    try {
+      for await (const batch of cached ?? this.decode(path, t, points)) {
+        if (isCancelled()) return;
+        collect?.add(batch);
         for (let start = 0; start < batch.numRows; start += perMessage) {
           yield toRecordBatch(schema, start === 0 && batch.numRows <= perMessage ? batch : sliceBatch(batch, start, Math.min(batch.numRows, start + perMessage)));
         }
       }
+      complete = true;
+    } finally {
+      if (complete) collect?.commit();
+      else collect?.abandon();
+    }
+  }
+
+  /** The slice's batches decoded by the pool: points filtered exactly in the worker, or assembled into tiles. */
+  private async *decode(path: string, t: TicketBody, points: ColumnSpec[]): AsyncGenerator<ColumnBatch> {
+    const tiles = t.tile ? new TileAssembler(points, t.variables, { h: t.tile[0], w: t.tile[1] }, t.y, t.x) : undefined;
+    // Tiles keep whole chips (a bbox selects the chips it touches), so they are not row-filtered.
+    const selection = { group: t.group, variables: t.variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DECODE_BATCH_BYTES };
+    for await (const raw of this.pool.read(path, selection, tiles ? undefined : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs })) {
+      if (tiles) yield* tiles.push(raw);
+      else yield raw;
     }
     tiles?.finish();
   }

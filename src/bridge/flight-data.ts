@@ -25,6 +25,34 @@ export interface FlightDataParts {
   appMetadata?: Uint8Array;
 }
 
+/**
+ * Reusable buffers for encoded FlightData. gRPC copies a message into its own frame before the
+ * write callback fires, so a buffer can be reused from then on; without reuse every 2 MiB
+ * message is a fresh ArrayBuffer, and V8's GC threads spent about as much CPU as the event loop
+ * (measured: 0.9 of 2.1 CPU-s per GB served). Idle buffers are capped in number.
+ */
+export class MessageBufferPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(
+    private readonly maxIdle = 16,
+    private readonly minBytes = MAX_FLIGHT_MESSAGE_BYTES + 64 * 1024,
+  ) {}
+
+  /** A buffer of exactly `size` bytes (a view of a pooled one when it fits). */
+  acquire(size: number): Buffer {
+    if (size > this.minBytes) return Buffer.allocUnsafeSlow(size);
+    const b = this.free.pop() ?? Buffer.allocUnsafeSlow(this.minBytes);
+    return b.subarray(0, size);
+  }
+
+  /** Gives back a buffer from `acquire` once nothing reads it any more. */
+  release(view: Buffer): void {
+    if (view.buffer.byteLength !== this.minBytes || this.free.length >= this.maxIdle) return;
+    this.free.push(Buffer.from(view.buffer, 0, this.minBytes));
+  }
+}
+
 export interface DecodedFlightData {
   descriptor?: Uint8Array;
   header?: Uint8Array;
@@ -92,8 +120,16 @@ export function recordBatchParts(batch: RecordBatch): FlightDataParts {
   return { header, body, bodyLength: byteLength };
 }
 
-/** Serializes FlightData to protobuf wire bytes in a single Buffer. */
-export function encodeFlightData(parts: { header?: Uint8Array; body?: FlightDataParts['body']; bodyLength?: number; appMetadata?: Uint8Array }): Buffer {
+/**
+ * Serializes FlightData to protobuf wire bytes in a single Buffer, taken from `alloc` (a pool of
+ * reusable message buffers on the DoGet path; every byte is written, padding zeroed explicitly).
+ */
+export function encodeFlightData(
+  parts: { header?: Uint8Array; body?: FlightDataParts['body']; bodyLength?: number; appMetadata?: Uint8Array },
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+  /** Bytes left free at the front of the buffer (for the transport's own prefix). */
+  reserve = 0,
+): Buffer {
   const headerLen = parts.header?.byteLength ?? 0;
   const bodyLen = parts.bodyLength ?? 0;
   const metaLen = parts.appMetadata?.byteLength ?? 0;
@@ -101,9 +137,8 @@ export function encodeFlightData(parts: { header?: Uint8Array; body?: FlightData
   if (headerLen) size += 1 + varintSize(headerLen) + headerLen;
   if (metaLen) size += 1 + varintSize(metaLen) + metaLen;
   if (bodyLen) size += 2 + varintSize(bodyLen) + bodyLen;
-  // allocUnsafe: every byte is written below (body padding is zeroed explicitly).
-  const out = Buffer.allocUnsafe(size);
-  let pos = 0;
+  const out = alloc(size + reserve);
+  let pos = reserve;
   if (headerLen) {
     out[pos++] = 0x12; // field 2 (data_header), wire type 2
     pos = writeVarint(out, pos, headerLen);

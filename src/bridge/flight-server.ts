@@ -10,7 +10,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { RecordBatch, Schema } from 'apache-arrow';
 import type { BridgeCore } from './core.js';
 import { clientMessage, GRPC_CODE, logUnexpected, statusOf } from './errors.js';
-import { encodeFlightData, ipcSchemaBytes, recordBatchParts, schemaHeader } from './flight-data.js';
+import { framed, GRPC_PREFIX_BYTES, zeroCopySends } from './grpc-framing.js';
+import { encodeFlightData, ipcSchemaBytes, MessageBufferPool, recordBatchParts, schemaHeader } from './flight-data.js';
 import { parseDescriptor, type BridgeQuery, type DescriptorLike } from './query.js';
 
 export const PROTO_PATH = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'proto', 'Flight.proto');
@@ -52,6 +53,8 @@ function toServiceError(err: unknown, where = 'Flight'): grpc.ServiceError {
 function unimplemented(message: string): grpc.ServiceError {
   return Object.assign(new Error(message), { code: grpc.status.UNIMPLEMENTED, details: message, metadata: new grpc.Metadata() });
 }
+
+const messageBuffers = new MessageBufferPool();
 
 export function createFlightService(core: BridgeCore, opts: FlightServerOptions): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
   const base = loadFlightService();
@@ -140,9 +143,12 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
           const msg =
             item instanceof Schema
               ? encodeFlightData({ header: schemaHeader(item) })
-              : encodeFlightData(recordBatchParts(item as RecordBatch));
+              : zeroCopySends
+                ? framed(encodeFlightData(recordBatchParts(item as RecordBatch), (n) => messageBuffers.acquire(n), GRPC_PREFIX_BYTES))
+                : encodeFlightData(recordBatchParts(item as RecordBatch));
           if (cancelled) return;
-          await out.write(msg);
+          // A pooled buffer is reused only after HTTP/2 has sent it (the write callback).
+          await out.write(msg, () => messageBuffers.release(msg));
         }
         call.end();
       } catch (err) {
@@ -186,10 +192,12 @@ class BoundedWriter {
     call.on('close', () => this.release());
   }
 
-  async write(msg: Buffer): Promise<void> {
+  /** `flushed` runs once gRPC no longer needs `msg` (it has copied it into its frame). */
+  async write(msg: Buffer, flushed?: () => void): Promise<void> {
     this.inFlight++;
     this.call.write(msg, () => {
       this.inFlight--;
+      flushed?.();
       this.release();
     });
     while (this.inFlight >= MAX_MESSAGES_IN_FLIGHT && !this.call.cancelled && !this.call.destroyed) {

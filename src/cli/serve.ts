@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { Catalog } from '../catalog/catalog.js';
 import { EMBEDDED_CATALOG, LocalSource } from '../catalog/local-source.js';
 import type { DatasetSource } from '../catalog/types.js';
-import { BridgeCore } from '../bridge/core.js';
+import { BridgeCore, DEFAULT_CACHE_BYTES } from '../bridge/core.js';
+import { formatSize, parseSize } from '../text/size.js';
 import { startFlightServer } from '../bridge/flight-server.js';
 import { startHttpServer } from '../bridge/http-server.js';
 import { DEFAULT_TARGET_ROWS } from '../partitioner/plan.js';
@@ -26,6 +27,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'http-port': { type: 'string' },
       advertise: { type: 'string' },
       'target-rows': { type: 'string', default: String(DEFAULT_TARGET_ROWS) },
+      'cache-mem': { type: 'string', default: String(DEFAULT_CACHE_BYTES) },
       workers: { type: 'string' },
       secret: { type: 'string', default: process.env.WEKEO_TICKET_SECRET },
       'hda-url': { type: 'string' },
@@ -37,6 +39,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   const port = intOption('port', values.port!, 0);
   const targetRows = intOption('target-rows', values['target-rows']!, 1);
+  const cacheBytes = parseSize(values['cache-mem']!, '--cache-mem');
   const workers = values.workers !== undefined ? intOption('workers', values.workers, 1) : undefined;
   const catalogDir = values.catalog ?? EMBEDDED_CATALOG;
 
@@ -51,7 +54,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const pool = new DecodePool({ size: workers });
   const catalog = new Catalog(sources, (p) => pool.describe(p));
-  const core = new BridgeCore(catalog, pool, { targetRows, secret: values.secret });
+  const core = new BridgeCore(catalog, pool, { targetRows, secret: values.secret, cacheBytes });
   const flight = await startFlightServer(core, values.host!, port, values.advertise);
   const http = values['http-port'] !== undefined ? await startHttpServer(core, values.host!, intOption('http-port', values['http-port'], 0)) : undefined;
 
@@ -67,7 +70,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `catalog: ${catalogDir}${values.catalog ? '' : ' (embedded samples)'}`,
       `WEkEO HDA: ${hdaConfig ? `${hdaConfig.url} (credentials from ${hdaConfig.source}); any EO:* dataset id can be queried` : 'no credentials (~/.hdarc), local catalog only'}`,
       `datasets: ${datasets.map((d) => d.name).join(', ') || '(none)'}`,
-      `decode workers: ${pool.size}, target rows per partition: ${targetRows}`,
+      `decode workers: ${pool.size}, target rows per partition: ${targetRows}, decoded-partition cache: ${formatSize(cacheBytes)}`,
       '',
       'Read it from Python (pip install pyarrow):',
       '  import json, pyarrow as pa, pyarrow.flight as fl',
