@@ -7,7 +7,7 @@
  * The per-value loops live in unpack.ts; this module decides which one a variable needs.
  */
 import { validityFromNaN } from '../validity.js';
-import { maskFloatsInPlace, unpackByTable, unpackWide, type Arith, type MaskRule, type NarrowInts } from './unpack.js';
+import { maskFillBySearch, maskFloatsInPlace, unpackByTable, unpackWide, type Arith, type MaskRule, type NarrowInts } from './unpack.js';
 import { attrNumber, attrNumbers, attrString, type NcArray, type NcType, type NcVariable } from './variable.js';
 
 /** netCDF default fill values (netcdf.h NC_FILL_*). */
@@ -87,34 +87,67 @@ const TABLE_MIN_VALUES = 1 << 14;
 const tables = new WeakMap<CfPacking, Map<string, Float32Array | Float64Array>>();
 
 /**
- * Masks and scales raw values into float values (NaN where masked), with an Arrow validity
- * bitmap unless `validity: false` (decodeAll: NaN already marks every missing value).
- * `raw` must belong to the caller (backends return fresh buffers): unpacked float data are masked
- * in place and returned as the result, without a copy.
+ * Masks and scales raw values into float values (NaN where masked) with an Arrow validity bitmap
+ * (what a read returns). `raw` must belong to the caller (backends return fresh buffers):
+ * unpacked float data are masked in place and returned as the result, without a copy.
  */
-export function decodeCf(raw: NcArray, p: CfPacking, opts: { validity?: boolean } = {}): Decoded {
+export function decodeCf(raw: NcArray, p: CfPacking): Decoded {
   const n = raw.length;
   const src = p.unsigned ? asUnsigned(raw) : raw;
   const f32 = p.outType === 'float32';
-  const packed = p.scale !== undefined || p.offset !== undefined;
-  const wantBits = opts.validity !== false;
-  let bits: Uint8Array | undefined = wantBits ? new Uint8Array((n + 7) >> 3) : undefined;
   let values: Float32Array | Float64Array;
   let nulls: number;
-  if (!packed && ((src instanceof Float32Array && f32) || (src instanceof Float64Array && !f32)) && p.missing.length <= 2) {
-    values = src;
-    nulls = maskFloatsInPlace(src, maskRule(p), bits);
+  let bits: Uint8Array | undefined = new Uint8Array((n + 7) >> 3);
+  if (inPlace(src, p)) {
+    values = src as Float32Array | Float64Array;
+    nulls = maskFloatsInPlace(values, maskRule(p), bits);
   } else if (isNarrow(src) && n >= TABLE_MIN_VALUES) {
-    values = f32 ? new Float32Array(n) : new Float64Array(n);
+    values = uninitialised(f32, n);
     nulls = unpackByTable(src, -typeMin(src), table(src, p), values, bits);
   } else {
-    bits = undefined;
-    values = f32 ? new Float32Array(n) : new Float64Array(n);
-    const wide = !isNarrow(src) && !(src instanceof BigInt64Array) && !(src instanceof BigUint64Array) && p.missing.length <= 2;
-    nulls = wide ? unpackWide(src, maskRule(p), arith(p), values) : decodeGeneric(src, p, values);
-    bits = nulls && wantBits ? validityFromNaN(values).validity : undefined;
+    values = uninitialised(f32, n);
+    nulls = unpackOther(src, p, values);
+    bits = nulls ? validityFromNaN(values).validity : undefined;
   }
   return nulls ? { values, validity: bits, nullCount: nulls } : { values, nullCount: 0 };
+}
+
+/**
+ * The same values as decodeCf, without a validity bitmap or null count: NaN marks every masked
+ * value, which is all decodeAll (and inspect's statistics) need. Saves the bitmap and, for float
+ * data with just a fill value, the per-value loop.
+ */
+export function decodeCfValues(raw: NcArray, p: CfPacking): Float32Array | Float64Array {
+  const n = raw.length;
+  const src = p.unsigned ? asUnsigned(raw) : raw;
+  if (inPlace(src, p)) {
+    const values = src as Float32Array | Float64Array;
+    const m = maskRule(p);
+    if (!maskFillBySearch(values, m)) maskFloatsInPlace(values, m);
+    return values;
+  }
+  const values = uninitialised(p.outType === 'float32', n);
+  if (isNarrow(src) && n >= TABLE_MIN_VALUES) unpackByTable(src, -typeMin(src), table(src, p), values);
+  else unpackOther(src, p, values);
+  return values;
+}
+
+/** Unpacked float data of the output type: masked where they are, no new array. */
+function inPlace(src: NcArray, p: CfPacking): boolean {
+  const packed = p.scale !== undefined || p.offset !== undefined;
+  return !packed && p.missing.length <= 2 && (p.outType === 'float32' ? src instanceof Float32Array : src instanceof Float64Array);
+}
+
+/** Wide types arithmetically, anything else (64-bit integers, long missing lists, short arrays) value by value. */
+function unpackOther(src: NcArray, p: CfPacking, out: Float32Array | Float64Array): number {
+  const wide = !isNarrow(src) && !(src instanceof BigInt64Array) && !(src instanceof BigUint64Array) && p.missing.length <= 2;
+  return wide ? unpackWide(src, maskRule(p), arith(p), out) : decodeGeneric(src, p, out);
+}
+
+/** A float array the caller overwrites entirely: allocated without the zero-filling pass. */
+function uninitialised(f32: boolean, n: number): Float32Array | Float64Array {
+  const b = Buffer.allocUnsafeSlow(n * (f32 ? 4 : 8));
+  return f32 ? new Float32Array(b.buffer, b.byteOffset, n) : new Float64Array(b.buffer, b.byteOffset, n);
 }
 
 function maskRule(p: CfPacking): MaskRule {

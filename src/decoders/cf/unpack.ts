@@ -14,7 +14,10 @@
  * - the common float rule "NaN or _FillValue" is 1.4x faster than the general one (valid range
  *   and two missing values), so it has its own loop;
  * - bits are gathered in a shift register over a fixed run of eight, which V8 compiles about as
- *   fast as a loop without bits; a per-value bit index (i >> 3, i & 7) cost 2x.
+ *   fast as a loop without bits; a per-value bit index (i >> 3, i & 7) cost 2x;
+ * - when only values are wanted, float data whose rule is "NaN or _FillValue" need no loop at
+ *   all: NaN is already NaN, and the fill value's bytes are found with Buffer.indexOf (native
+ *   search), about 6x faster than comparing each value in JavaScript.
  */
 
 /** The masking rule of one variable: valid when lo <= r <= hi and r is neither missing value (NaN fails all). */
@@ -63,6 +66,27 @@ export function unpackByTable(src: NarrowInts, bias: number, table: Float32Array
     } else nulls++;
   }
   return nulls;
+}
+
+/**
+ * Masks float data in place when only values are wanted: every value whose bytes equal the one
+ * missing value becomes NaN (NaN stays NaN). Returns false, doing nothing, when the rule is not
+ * "NaN or one missing value" or equality is not byte equality (a zero missing value also
+ * matches -0), so the caller runs maskFloatsInPlace instead.
+ */
+export function maskFillBySearch(v: Float32Array | Float64Array, m: MaskRule): boolean {
+  if (!fillOnly(m) || m.m0 === 0) return false;
+  const size = v.BYTES_PER_ELEMENT;
+  const needle = new Uint8Array(size);
+  (size === 4 ? new Float32Array(needle.buffer) : new Float64Array(needle.buffer))[0] = m.m0;
+  // A float32 value never equals a missing value that float32 cannot represent.
+  if (size === 4 && Math.fround(m.m0) !== m.m0) return true;
+  if (m.m0 !== m.m0) return true;
+  const bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+    if (at % size === 0) v[at / size] = NaN;
+  }
+  return true;
 }
 
 /** Masks float data in place: masked values become NaN. */

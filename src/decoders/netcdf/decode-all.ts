@@ -3,7 +3,7 @@
  * slab by slab along each variable's first dimension so memory stays bounded for big variables.
  * `inspect` and the decode benchmarks run on this; a work share takes every count-th slab.
  */
-import { cfPacking, decodeCf } from '../cf/packing.js';
+import { cfPacking, decodeCfValues } from '../cf/packing.js';
 import { asDecodeError } from '../errors.js';
 import { inShare, type DecodedChunk, type WorkShare } from '../types.js';
 import { analyseFile } from './analysis.js';
@@ -25,7 +25,7 @@ export async function* decodeAll(path: string, share?: WorkShare): AsyncGenerato
           if (!inShare(unit++, share)) continue;
           const raw = await b.read(v.name, v.shape.map((_, d) => (d === 0 ? i : 0)), v.shape.map((s, d) => (d === 0 ? 1 : s)));
           // NaN marks every masked value, so no validity bitmap is built.
-          yield { field, name: v.name, values: decodeCf(raw, p, { validity: false }).values, info: facts };
+          yield { field, name: v.name, values: decodeCfValues(raw, p), info: facts };
         }
         field++;
       }

@@ -1,16 +1,16 @@
 /**
  * Hyperslab reads of chunked, deflate/shuffle-filtered HDF5 datasets without libhdf5: chunks are
- * located through the dataset's B-tree (hdf5-btree.ts), read with one positional read each,
- * inflated natively (hdf5-filters.ts) and copied into the C-order result. A chunk that exactly
- * covers the request (the usual 1 x ny x nx slab of a netCDF variable) is unshuffled straight
- * into the result, with no further copy. Big-endian data are swapped in place at the end.
+ * located through the dataset's B-tree (hdf5-btree.ts); the chunks a request needs are read
+ * with one positional read per run of adjacent chunks (into a reused buffer), inflated natively
+ * (hdf5-filters.ts) and unshuffled straight into their place in the C-order result, so each
+ * value is written once after inflating. Big-endian data are swapped in place at the end.
  *
  * Anything this reader does not handle (other layouts or chunk indexes, other filters, chunks
  * missing from the index, which libhdf5 fills with the fill value) throws Hdf5FormatError, and
  * hdf5.ts reads that variable through h5wasm instead.
  */
 import { btree1Chunks, type StoredChunk } from './hdf5-btree.js';
-import { supportedPipeline, unfilterChunk, type Filter } from './hdf5-filters.js';
+import { shuffledChunk, supportedPipeline, undoFilters, unshuffleRange, type Filter } from './hdf5-filters.js';
 import { chunkIndex, Hdf5FormatError, LAYOUT_MESSAGE, objectHeaderMessages, type ReadAt, type Superblock } from './hdf5-format.js';
 
 export interface ChunkedDataset {
@@ -21,7 +21,12 @@ export interface ChunkedDataset {
   filters: Filter[];
   /** Stored chunks by their chunk-grid coordinates joined with ','. */
   chunks: Map<string, StoredChunk>;
+  /** Buffer for stored chunk bytes, reused from read to read (taken while a read uses it). */
+  scratch?: Uint8Array;
 }
+
+/** Largest run of adjacent stored chunks read at once. */
+const MAX_READ_SPAN = 16 << 20;
 
 /** Plans native reads of one dataset, or throws Hdf5FormatError when it is not a case handled here. */
 export async function planChunked(
@@ -54,40 +59,81 @@ export async function planChunked(
 /** The hyperslab [start, start + count) as native-endian bytes in C order. */
 export async function readChunked(read: ReadAt, sb: Superblock, ds: ChunkedDataset, start: number[], count: number[]): Promise<Uint8Array> {
   const { chunk, elemSize } = ds;
-  const rank = chunk.length;
   const total = count.reduce((a, b) => a * b, 1);
-  const out = new Uint8Array(total * elemSize);
+  // Every byte is written below (a chunk missing from the index throws), so no zero-filling.
+  const out = uninitialisedBytes(total * elemSize);
   if (total === 0) return out;
-  const chunkElems = chunk.reduce((a, b) => a * b, 1);
-  const rawSize = chunkElems * elemSize;
-  const first = start.map((s, d) => Math.floor(s / chunk[d]!));
-  const last = start.map((s, d) => Math.floor((s + count[d]! - 1) / chunk[d]!));
-  const at = [...first];
-  for (;;) {
-    const c = ds.chunks.get(at.join(','));
-    if (!c) throw new Hdf5FormatError('chunk not stored (fill value)');
-    const stored = await read(sb.base + c.address, c.size);
-    const origin = at.map((x, d) => x * chunk[d]!);
-    const exact = origin.every((o, d) => o === start[d] && chunk[d] === count[d]);
-    const raw = unfilterChunk(stored, ds.filters, c.filterMask, rawSize, elemSize, exact ? out : undefined);
-    if (raw !== out) copyOverlap(raw, chunk, origin, out, start, count, elemSize);
-    let d = rank - 1;
-    for (; d >= 0; d--) {
-      if (++at[d]! <= last[d]!) break;
-      at[d] = first[d]!;
+  const out32 = new Uint32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
+  const rawSize = chunk.reduce((a, b) => a * b, 1) * elemSize;
+  const needed = chunksOf(ds, start, count).sort((a, b) => a.stored.address - b.stored.address);
+  const scratch = ds.scratch;
+  ds.scratch = undefined;
+  let buf = scratch ?? new Uint8Array(0);
+  try {
+    for (let i = 0; i < needed.length; ) {
+      // A run of chunks stored back to back is one read.
+      let j = i + 1;
+      let end = needed[i]!.stored.address + needed[i]!.stored.size;
+      while (j < needed.length && needed[j]!.stored.address === end && end + needed[j]!.stored.size - needed[i]!.stored.address <= MAX_READ_SPAN) {
+        end += needed[j]!.stored.size;
+        j++;
+      }
+      const from = needed[i]!.stored.address;
+      if (buf.length < end - from) buf = new Uint8Array(end - from);
+      const span = await read(sb.base + from, end - from, buf);
+      for (; i < j; i++) {
+        const { stored, origin } = needed[i]!;
+        const bytes = span.subarray(stored.address - from, stored.address - from + stored.size);
+        place(undoFilters(bytes, ds.filters, stored.filterMask, rawSize), chunk, origin, out, out32, start, count, elemSize);
+      }
     }
-    if (d < 0) break;
+  } finally {
+    ds.scratch = buf;
   }
   if (!ds.littleEndian && elemSize > 1) swapBytes(out, elemSize);
   return out;
 }
 
-/** Copies the part of a chunk (shape `chunk` at `origin`) inside the request into `out`, one contiguous run per row. */
-function copyOverlap(raw: Uint8Array, chunk: number[], origin: number[], out: Uint8Array, start: number[], count: number[], elemSize: number): void {
+/** The stored chunks that intersect the request, with their element origins. */
+function chunksOf(ds: ChunkedDataset, start: number[], count: number[]): Array<{ stored: StoredChunk; origin: number[] }> {
+  const { chunk } = ds;
   const rank = chunk.length;
+  const first = start.map((s, d) => Math.floor(s / chunk[d]!));
+  const last = start.map((s, d) => Math.floor((s + count[d]! - 1) / chunk[d]!));
+  const at = [...first];
+  const out: Array<{ stored: StoredChunk; origin: number[] }> = [];
+  for (;;) {
+    const stored = ds.chunks.get(at.join(','));
+    if (!stored) throw new Hdf5FormatError('chunk not stored (fill value)');
+    out.push({ stored, origin: at.map((x, d) => x * chunk[d]!) });
+    let d = rank - 1;
+    for (; d >= 0; d--) {
+      if (++at[d]! <= last[d]!) break;
+      at[d] = first[d]!;
+    }
+    if (d < 0) return out;
+  }
+}
+
+/**
+ * Writes the part of a chunk (shape `chunk` at `origin`) inside the request into `out`, one
+ * contiguous run per row of the overlap: unshuffled in place, or copied.
+ */
+function place(
+  raw: { bytes: Uint8Array; shuffled: boolean },
+  chunk: number[],
+  origin: number[],
+  out: Uint8Array,
+  out32: Uint32Array,
+  start: number[],
+  count: number[],
+  elemSize: number,
+): void {
+  const rank = chunk.length;
+  const sh = raw.shuffled ? shuffledChunk(raw.bytes, elemSize) : null;
   const lo = origin.map((o, d) => Math.max(o, start[d]!));
   const hi = origin.map((o, d) => Math.min(o + chunk[d]!, start[d]! + count[d]!));
-  const runBytes = (hi[rank - 1]! - lo[rank - 1]!) * elemSize;
+  const run = hi[rank - 1]! - lo[rank - 1]!;
   const chunkStrides = strides(chunk);
   const outStrides = strides(count);
   const idx = [...lo];
@@ -98,7 +144,8 @@ function copyOverlap(raw: Uint8Array, chunk: number[], origin: number[], out: Ui
       src += (idx[d]! - origin[d]!) * chunkStrides[d]!;
       dst += (idx[d]! - start[d]!) * outStrides[d]!;
     }
-    out.set(raw.subarray(src * elemSize, src * elemSize + runBytes), dst * elemSize);
+    if (sh) unshuffleRange(sh, src, run, out, out32, dst * elemSize);
+    else out.set(raw.bytes.subarray(src * elemSize, (src + run) * elemSize), dst * elemSize);
     let d = rank - 2;
     for (; d >= 0; d--) {
       if (++idx[d]! < hi[d]!) break;
@@ -106,6 +153,12 @@ function copyOverlap(raw: Uint8Array, chunk: number[], origin: number[], out: Ui
     }
     if (d < 0) break;
   }
+}
+
+/** A byte buffer whose contents the caller overwrites entirely (no zero-filling pass). */
+function uninitialisedBytes(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
 function strides(shape: number[]): number[] {

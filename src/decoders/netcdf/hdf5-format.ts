@@ -11,8 +11,8 @@ export class Hdf5FormatError extends Error {
   override readonly name = 'Hdf5FormatError';
 }
 
-/** Positional reads of the file; must return exactly `length` bytes or throw. */
-export type ReadAt = (position: number, length: number) => Promise<Uint8Array>;
+/** Positional reads of the file: exactly `length` bytes (into the start of `into` when given) or throw. */
+export type ReadAt = (position: number, length: number, into?: Uint8Array) => Promise<Uint8Array>;
 
 export interface Superblock {
   offsetSize: number;

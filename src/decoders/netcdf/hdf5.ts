@@ -173,9 +173,9 @@ async function openNative(path: string): Promise<{ fh: FileHandle; read: ReadAt;
     fh = await open(path, 'r');
     const size = (await fh.stat()).size;
     const handle = fh;
-    const read: ReadAt = async (position, length) => {
+    const read: ReadAt = async (position, length, into) => {
       if (position < 0 || length < 0 || position + length > size) throw new RangeError(`read of ${length} bytes at ${position} outside the file`);
-      const b = new Uint8Array(length);
+      const b = into ? into.subarray(0, length) : new Uint8Array(length);
       const { bytesRead } = await handle.read(b, 0, length, position);
       if (bytesRead !== length) throw new RangeError(`short read at ${position}`);
       return b;

@@ -1,10 +1,10 @@
 /**
  * The native HDF5 filter path: word-wise unshuffling equals the byte-by-byte definition for every
- * element size and alignment, and deflate + shuffle chunks round-trip through unfilterChunk.
+ * element size, alignment and sub-range, and deflate + shuffle chunks round-trip through undoFilters.
  */
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FILTER_DEFLATE, FILTER_SHUFFLE, unfilterChunk, unshuffle } from '../../../src/decoders/netcdf/hdf5-filters.js';
+import { FILTER_DEFLATE, FILTER_SHUFFLE, shuffledChunk, supportedPipeline, undoFilters, unshuffle, unshuffleRange } from '../../../src/decoders/netcdf/hdf5-filters.js';
 
 function shuffle(raw: Uint8Array, size: number): Uint8Array {
   const n = Math.floor(raw.length / size);
@@ -35,21 +35,46 @@ describe('unshuffle', () => {
   });
 });
 
-describe('unfilterChunk', () => {
-  it('inflates and unshuffles into the given buffer, honouring the filter mask', () => {
+describe('unshuffleRange', () => {
+  it.each([1, 2, 4, 8])('writes any run of %i-byte elements of a shuffled chunk at any place', (size) => {
+    const n = 64;
+    const raw = bytes(n * size, size);
+    const c = shuffledChunk(shuffle(raw, size), size);
+    for (const [from, count, at] of [[0, 64, 0], [4, 16, 8], [3, 10, 5], [8, 7, 0], [12, 52, 12], [0, 1, 63]] as const) {
+      const dst = new Uint8Array((n + 72) * size);
+      const dst32 = new Uint32Array(dst.buffer);
+      unshuffleRange(c, from, count, dst, dst32, at * size);
+      expect(Buffer.from(dst.subarray(at * size, (at + count) * size)).equals(Buffer.from(raw.subarray(from * size, (from + count) * size))), `${from} ${count} ${at}`).toBe(true);
+      expect(dst.subarray(0, at * size).every((x) => x === 0)).toBe(true);
+    }
+  });
+});
+
+describe('undoFilters', () => {
+  it('inflates, leaving the final unshuffle to the caller, and honours the filter mask', () => {
     const raw = bytes(4096 * 4, 7);
     const stored = deflateSync(shuffle(raw, 4));
-    const into = new Uint8Array(raw.length);
-    const out = unfilterChunk(stored, [{ id: FILTER_SHUFFLE }, { id: FILTER_DEFLATE }], 0, raw.length, 4, into);
-    expect(out).toBe(into);
+    const r = undoFilters(stored, [{ id: FILTER_SHUFFLE }, { id: FILTER_DEFLATE }], 0, raw.length);
+    expect(r.shuffled).toBe(true);
+    const out = new Uint8Array(raw.length);
+    unshuffle(r.bytes, out, 4);
     expect(Buffer.from(out).equals(Buffer.from(raw))).toBe(true);
     // Mask bit 0: shuffle was not applied to this chunk.
-    const noShuffle = unfilterChunk(deflateSync(raw), [{ id: FILTER_SHUFFLE }, { id: FILTER_DEFLATE }], 1, raw.length, 4);
-    expect(Buffer.from(noShuffle).equals(Buffer.from(raw))).toBe(true);
+    const noShuffle = undoFilters(deflateSync(raw), [{ id: FILTER_SHUFFLE }, { id: FILTER_DEFLATE }], 1, raw.length);
+    expect(noShuffle.shuffled).toBe(false);
+    expect(Buffer.from(noShuffle.bytes).equals(Buffer.from(raw))).toBe(true);
+  });
+
+  it('handles deflate, optionally after a first shuffle, and nothing else', () => {
+    expect(supportedPipeline([{ id: FILTER_SHUFFLE }, { id: FILTER_DEFLATE }])).toBe(true);
+    expect(supportedPipeline([{ id: FILTER_DEFLATE }])).toBe(true);
+    expect(supportedPipeline([{ id: FILTER_DEFLATE }, { id: FILTER_SHUFFLE }])).toBe(false);
+    expect(supportedPipeline([{ id: FILTER_SHUFFLE }, { id: FILTER_DEFLATE }, { id: 3 }])).toBe(false);
   });
 
   it('rejects chunks whose size is not the chunk size', () => {
-    expect(() => unfilterChunk(deflateSync(bytes(100, 1)), [{ id: FILTER_DEFLATE }], 0, 64, 4)).toThrow();
-    expect(() => unfilterChunk(deflateSync(bytes(60, 1)), [{ id: FILTER_DEFLATE }], 0, 64, 4)).toThrow();
+    expect(() => undoFilters(deflateSync(bytes(100, 1)), [{ id: FILTER_DEFLATE }], 0, 64)).toThrow();
+    expect(() => undoFilters(deflateSync(bytes(60, 1)), [{ id: FILTER_DEFLATE }], 0, 64)).toThrow();
   });
 });
+
