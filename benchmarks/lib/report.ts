@@ -156,6 +156,17 @@ export function writeReadme(suites: SuiteInfo[]): void {
     'Results go to `benchmarks/results/<suite>.{json,md,png}`; this page is rebuilt from them after every run.',
     'The numbers below come from a shared 2-core development machine and are noisy; compare ratios, not times.',
     '',
+    'Needs Node ≥ 20, Python ≥ 3.10 (for the venv), Java 17 for the spark suite (the shim jar is built with',
+    'Maven when `jvm-shim/target` has none), and about 20 GB of free disk for the scaling inputs (sizes that do',
+    'not fit are skipped with a note). Servers run on loopback on free ports and every process a suite starts',
+    'is stopped when it ends, fails or is interrupted.',
+    '',
+    'Layout: `lib/` harness (interleaving, statistics, reports, bridge and process control), `suites/` one file',
+    'per suite, `workers/` our timed sides (Node), `py/` reference sides, input generators and the chart.',
+    'Single-purpose scripts from earlier issues: `ccsds.ts` (CCSDS decoder vs libaec `aec`),',
+    '`tiff-deflate.ts` (node:zlib vs geotiff.js inflate), `hda-parallel.ts` (parallel HDA downloads from a local test broker), each',
+    'run with `npx tsx benchmarks/<file>`.',
+    '',
   ];
   for (const s of suites) {
     const json = join(RESULTS, `${s.name}.json`);

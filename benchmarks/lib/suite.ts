@@ -29,6 +29,11 @@ export interface Suite {
   run(opts: SuiteOptions): Promise<SuiteOutput>;
 }
 
+/** A case runs when there is no filter, or every '-'-separated part of some filter is in its id ("grib-simple" matches grib1-simple and grib2-simple). */
 export function selected(opts: SuiteOptions, id: string): boolean {
-  return opts.filter.length === 0 || opts.filter.some((f) => id.includes(f));
+  return opts.filter.length === 0 || opts.filter.some((f) => f.split('-').every((part) => id.includes(part)));
+}
+
+export function noMatch(ids: string[]): SuiteOutput {
+  return { cases: [], notes: [`no case matched the filter; cases: ${ids.join(', ')}`] };
 }

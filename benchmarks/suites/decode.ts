@@ -10,7 +10,7 @@ import { runInterleaved, type CaseSpec, type SideSpec } from '../lib/harness.js'
 import { DATA, py, tsNode } from '../lib/paths.js';
 import { JsonWorker } from '../lib/proc.js';
 import { unavailable, type CaseResult } from '../lib/results.js';
-import { selected, type Suite, type SuiteOptions } from '../lib/suite.js';
+import { noMatch, selected, type Suite, type SuiteOptions } from '../lib/suite.js';
 
 interface DecodeCase {
   id: string;
@@ -75,7 +75,7 @@ export const decodeSuite: Suite = {
     const cases = CASES.filter((c) => selected(opts, c.id));
     const notes: string[] = [];
     const results: CaseResult[] = [];
-    if (!cases.length) return { cases: results, notes: ['no case matched the filter'] };
+    if (!cases.length) return noMatch(CASES.map((c) => c.id));
     const manifest = decodeInputs(
       cases.map((c) => c.id),
       opts.log,

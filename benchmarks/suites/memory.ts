@@ -12,7 +12,7 @@ import { linkCatalog } from '../lib/catalog.js';
 import { DATA, py } from '../lib/paths.js';
 import { spawnTracked, stopChild } from '../lib/proc.js';
 import { metric, median, sideStats, type CaseResult } from '../lib/results.js';
-import { selected, type Suite, type SuiteOptions } from '../lib/suite.js';
+import { noMatch, selected, type Suite, type SuiteOptions } from '../lib/suite.js';
 
 const STREAMS = [1, 8, 32];
 const READ_SECONDS = 8;
@@ -88,8 +88,8 @@ export const memorySuite: Suite = {
     'bridge process total (main thread and decode workers). The bridge runs with its default options.',
   ].join(' '),
   async run(opts: SuiteOptions) {
-    const want = STREAMS.filter((n) => selected(opts, `${n}-stream`) || selected(opts, 'streams'));
-    if (!want.length) return { cases: [], notes: ['no case matched the filter'] };
+    const want = STREAMS.filter((n) => selected(opts, `${n}-stream${n > 1 ? 's' : ''}`));
+    if (!want.length) return noMatch(STREAMS.map((n) => `${n}-stream${n > 1 ? 's' : ''}`));
     const gb = Math.min(2, opts.maxGb);
     const [file] = bigInputs([gb], opts.log);
     const notes = [`dataset: ${file!.note} (${(file!.bytes / 1e9).toFixed(2)} GB, ${file!.rows} rows)`];

@@ -8,7 +8,7 @@ import { linkCatalog } from '../lib/catalog.js';
 import { runInterleaved, type CaseSpec } from '../lib/harness.js';
 import { py } from '../lib/paths.js';
 import { unavailable, type CaseResult } from '../lib/results.js';
-import { selected, type Suite, type SuiteOptions } from '../lib/suite.js';
+import { noMatch, selected, type Suite, type SuiteOptions } from '../lib/suite.js';
 import { decodeInputs } from './decode.js';
 
 const TARGET = 1.5;
@@ -36,7 +36,7 @@ export const rowsSuite: Suite = {
   ].join(' '),
   async run(opts: SuiteOptions) {
     const cases = CASES.filter((c) => selected(opts, c.id));
-    if (!cases.length) return { cases: [], notes: ['no case matched the filter'] };
+    if (!cases.length) return noMatch(CASES.map((c) => c.id));
     const manifest = decodeInputs(
       cases.map((c) => c.input),
       opts.log,

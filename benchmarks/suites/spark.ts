@@ -13,7 +13,7 @@ import { runInterleaved, type CaseSpec } from '../lib/harness.js';
 import { DATA, ROOT, py } from '../lib/paths.js';
 import type { Facts } from '../lib/proc.js';
 import { metric, sideStats, unavailable, type CaseResult } from '../lib/results.js';
-import { selected, type Suite, type SuiteOptions } from '../lib/suite.js';
+import { noMatch, selected, type Suite, type SuiteOptions } from '../lib/suite.js';
 import { decodeInputs } from './decode.js';
 
 const DATASET = 'nc4';
@@ -62,7 +62,7 @@ export const sparkSuite: Suite = {
   async run(opts: SuiteOptions) {
     const notes: string[] = [];
     const queries = QUERIES.filter((q) => selected(opts, q.id));
-    if (!queries.length) return { cases: [], notes: ['no case matched the filter'] };
+    if (!queries.length) return noMatch(QUERIES.map((q) => q.id));
     const jar = shimJar(opts.log);
     if (typeof jar !== 'string') return { cases: queries.map((q) => unavailable(q.id, q.label, jar[0]!, METRICS)), notes };
     const [f] = decodeInputs(['netcdf4-zlib'], opts.log).files;

@@ -13,7 +13,7 @@ import { runInterleaved, type CaseSpec } from '../lib/harness.js';
 import { DATA, py } from '../lib/paths.js';
 import { startServer, type Reply, type Server } from '../lib/proc.js';
 import { metric, unavailable, type CaseResult } from '../lib/results.js';
-import { selected, type Suite, type SuiteOptions } from '../lib/suite.js';
+import { noMatch, selected, type Suite, type SuiteOptions } from '../lib/suite.js';
 import { decodeInputs } from './decode.js';
 
 const DATASET = 'nc3';
@@ -36,8 +36,8 @@ export const transportSuite: Suite = {
   async run(opts: SuiteOptions) {
     const results: CaseResult[] = [];
     const notes: string[] = [];
-    const want = STREAMS.filter((n) => selected(opts, `${n}-stream`) || selected(opts, 'streams'));
-    if (!want.length) return { cases: [], notes: ['no case matched the filter'] };
+    const want = STREAMS.filter((n) => selected(opts, `${n}-stream${n > 1 ? 's' : ''}`));
+    if (!want.length) return noMatch(['1-stream', '4-streams']);
     const manifest = decodeInputs(['netcdf3'], opts.log);
     const f = manifest.files[0];
     if (!f) return { cases: [unavailable('transport', 'transport', 'input file could not be generated here')], notes };
