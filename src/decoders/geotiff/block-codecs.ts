@@ -10,10 +10,11 @@
 /*
  * Every LZW string is the previous string plus one byte, and both were just written to the output,
  * so a code's string is kept as (start, length) in the output itself: emitting a code is a copy
- * from earlier output, with no per-byte chain walk. Codes are taken from a bit buffer filled two
- * bytes at a time (a 9-12 bit code needs at most two new bytes). Strings are copied four bytes at
- * a time (a DataView reads and writes unaligned words); the copy may write up to three bytes past
- * the string, which the next string overwrites, so the output needs LZW_SLACK bytes of room.
+ * from earlier output, with no per-byte chain walk. Each code is cut from a big-endian 32-bit window
+ * read at its bit position (9-12 bits always fit; the last bytes are read one by one). Strings are
+ * copied four bytes at a time (a DataView reads and writes unaligned words); the copy may write up
+ * to three bytes past the string, which the next string overwrites, so the output needs LZW_SLACK
+ * bytes of room.
  */
 const CLEAR = 256;
 const EOI = 257;
@@ -38,11 +39,13 @@ function fail(message: string): never {
 export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array = new Uint8Array(maxBytes + LZW_SLACK)): Uint8Array {
   if (out.length < maxBytes + LZW_SLACK) throw new RangeError(`LZW output buffer of ${out.length} bytes for a ${maxBytes}-byte block`);
   const dv = new DataView(out.buffer, out.byteOffset, out.length);
+  const src = new DataView(input.buffer, input.byteOffset, input.length);
   const t = table;
   const n = input.length;
-  let ip = 0;
-  let bits = 0;
-  let count = 0;
+  const totalBits = n * 8;
+  // Codes whose 32-bit window lies inside the input are read in one go; the last few bytes byte-wise.
+  const fastBits = (n - 4) * 8;
+  let bitPos = 0;
   let width = 9;
   let mask = 511;
   let next = 258;
@@ -50,22 +53,19 @@ export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array =
   let prevLength = 0;
   let pos = 0;
   for (;;) {
-    if (count < width) {
-      if (ip + 1 < n) {
-        bits = (bits << 16) | (input[ip]! << 8) | input[ip + 1]!;
-        ip += 2;
-        count += 16;
-      } else if (ip < n && count + 8 >= width) {
-        bits = (bits << 8) | input[ip++]!;
-        count += 8;
-      } else {
-        // libtiff accepts a stream that simply stops once the block is full.
+    let code: number;
+    if (bitPos <= fastBits) {
+      code = (src.getUint32(bitPos >>> 3) >>> (32 - width - (bitPos & 7))) & mask;
+    } else {
+      if (bitPos + width > totalBits) {
         if (pos === maxBytes) break;
         fail(`LZW stream ends after ${pos} of ${maxBytes} bytes without an end code`);
       }
+      let v = 0;
+      for (let b = bitPos >>> 3, e = Math.min(n, b + 4), k = 0; k < 4; b++, k++) v = (v << 8) | (b < e ? input[b]! : 0);
+      code = ((v >>> 0) >>> (32 - width - (bitPos & 7))) & mask;
     }
-    count -= width;
-    const code = (bits >>> count) & mask;
+    bitPos += width;
     let length: number;
     if (code < 256) {
       if (pos >= maxBytes) fail(`LZW output exceeds the ${maxBytes}-byte block`);
@@ -75,8 +75,8 @@ export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array =
       const from = t[2 * code]!;
       length = t[2 * code + 1]!;
       if (pos + length > maxBytes) fail(`LZW output exceeds the ${maxBytes}-byte block`);
-      // The string lies wholly before `pos`, so no byte it needs is overwritten while copying.
-      for (let i = 0; i < length; i += 4) dv.setUint32(pos + i, dv.getUint32(from + i, true), true);
+      dv.setUint32(pos, dv.getUint32(from, true), true);
+      for (let i = 4; i < length; i += 4) dv.setUint32(pos + i, dv.getUint32(from + i, true), true);
     } else if (code === CLEAR) {
       width = 9;
       mask = 511;
@@ -86,7 +86,6 @@ export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array =
     } else if (code === EOI) {
       break;
     } else if (code === next && prevStart >= 0 && next < MAX_CODES) {
-      // The string being defined: the previous one (which ends at `pos`) plus its own first byte.
       length = prevLength + 1;
       if (pos + length > maxBytes) fail(`LZW output exceeds the ${maxBytes}-byte block`);
       for (let i = 0; i < prevLength; i += 4) dv.setUint32(pos + i, dv.getUint32(prevStart + i, true), true);
@@ -94,7 +93,6 @@ export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array =
     } else {
       fail(prevStart < 0 ? `LZW code ${code} right after a clear code` : `LZW code ${code} is not in the table (next ${next})`);
     }
-    // Each code after the first defines the previous string plus the first byte of this one.
     if (prevStart >= 0 && next < MAX_CODES) {
       t[2 * next] = prevStart;
       t[2 * next + 1] = prevLength + 1;
@@ -103,7 +101,6 @@ export function decodeLzw(input: Uint8Array, maxBytes: number, out: Uint8Array =
     prevStart = pos;
     prevLength = length;
     pos += length;
-    // The code width grows one code early, as libtiff writes it.
     if (next >= mask && width < 12) {
       width++;
       mask = (mask << 1) | 1;

@@ -136,19 +136,26 @@ export class BlockReader {
    * A sparse block (byte count 0) is all nodata (or 0 without nodata), as GDAL reads it.
    */
   decode(raw: RawBlock, rows: number): Uint8Array {
-    const block = this.decodePlanes(raw, rows);
-    if (raw.bytes.length > 0 && this.l.predictor === 3) {
-      const rowBytes = this.rowSamples * sampleBytes(this.l);
-      undoFloatingPoint(block, this.rowSamples, Math.min(this.l.blockHeight, Math.floor(block.length / rowBytes)), blockStride(this.l), sampleBytes(this.l));
+    const l = this.l;
+    const block = this.decodeUnpredicted(raw, rows);
+    if (raw.bytes.length === 0 || l.predictor === 1) return block;
+    const bytes = sampleBytes(l);
+    const fullRows = Math.min(l.blockHeight, Math.floor(block.length / (this.rowSamples * bytes)));
+    if (l.predictor === 3) undoFloatingPoint(block, this.rowSamples, fullRows, blockStride(l), bytes);
+    else {
+      const n = fullRows * this.rowSamples;
+      const view = bytes === 1 ? block.subarray(0, n) : bytes === 2 ? new Uint16Array(block.buffer, block.byteOffset, n) : new Uint32Array(block.buffer, block.byteOffset, n);
+      undoHorizontal(view, this.rowSamples, fullRows, blockStride(l));
     }
     return block;
   }
 
   /**
-   * As `decode`, but a predictor-3 block is left as its byte planes, for a caller that
-   * assembles the samples straight into its output (predictor.ts `floatRowsInto`).
+   * As `decode`, but with the predictor still to undo (samples in host byte order for predictor 2,
+   * byte planes for predictor 3), for callers that undo it while writing their output
+   * (convert.ts `copyHorizontal`, predictor.ts `floatRowsInto`).
    */
-  decodePlanes(raw: RawBlock, rows: number): Uint8Array {
+  decodeUnpredicted(raw: RawBlock, rows: number): Uint8Array {
     const l = this.l;
     const bytes = sampleBytes(l);
     if (raw.bytes.length === 0) return this.sparse(rows);
@@ -159,15 +166,8 @@ export class BlockReader {
       throw new CodecError(`block ${raw.index}: ${(e as Error).message}`);
     }
     if (block.byteOffset % bytes !== 0) block = block.slice();
-    const rowBytes = this.rowSamples * bytes;
-    const fullRows = Math.min(l.blockHeight, Math.floor(block.length / rowBytes));
-    if (l.predictor === 3) return block;
-    if (!l.littleEndian && bytes > 1) swapBytes(block, bytes);
-    if (l.predictor === 2) {
-      const n = fullRows * this.rowSamples;
-      const view = bytes === 1 ? block.subarray(0, n) : bytes === 2 ? new Uint16Array(block.buffer, block.byteOffset, n) : new Uint32Array(block.buffer, block.byteOffset, n);
-      undoHorizontal(view, this.rowSamples, fullRows, blockStride(l));
-    }
+    // Predictor-3 planes are not samples: they are in the same order in either byte order.
+    if (!l.littleEndian && bytes > 1 && l.predictor !== 3) swapBytes(block, bytes);
     return block;
   }
 

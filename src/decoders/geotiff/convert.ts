@@ -4,11 +4,12 @@
  * value in every output array; validity bitmaps are derived from it per batch). A row of a
  * single-sample block with nothing to convert is one TypedArray.set.
  */
-import type { SampleArray } from './block-reader.js';
+import { sampleArray, type SampleArray } from './block-reader.js';
 
 /** One band's output over a window, with what turns raw samples into values. */
 export interface BandOutput {
-  values: Float32Array | Float64Array;
+  /** Float values (NaN where missing), or the raw samples themselves (see nativeValues). */
+  values: SampleArray;
   /** Window width: the output's row pitch. */
   width: number;
   scale: number;
@@ -45,8 +46,8 @@ export function copyBlock(src: SampleArray, p: BlockPart, o: BandOutput): void {
   const identity = o.scale === 1 && o.offset === 0;
   const nd = o.nodata;
   const { stride, pitch } = p;
-  if (stride === 1 && identity && nd === null && src.constructor === out.constructor) {
-    copyBits(src as Float32Array | Float64Array, p, o);
+  if (stride === 1 && identity && nd === null && src.constructor === out.constructor && (src instanceof Float32Array || src instanceof Float64Array)) {
+    copyBits(src, p, o);
     return;
   }
   for (let r = p.r0, k = p.outRow * o.width + p.outCol; r < p.r1; r++, k += o.width) {
@@ -67,6 +68,48 @@ export function copyBlock(src: SampleArray, p: BlockPart, o: BandOutput): void {
         out[i] = v === nd ? NaN : v * scale + offset;
       }
     }
+  }
+}
+
+/**
+ * Predictor 2 undone while converting: rows of single-sample integer blocks are accumulated from
+ * their first column (modulo 2^32, then cut to the sample's width and sign), and the window's
+ * columns are converted into the output as they go by. `src` holds the differences as unsigned
+ * samples of the block's width, in host byte order.
+ */
+export function copyHorizontal(src: Uint8Array | Uint16Array | Uint32Array, signed: boolean, p: BlockPart, o: BandOutput): void {
+  const shift = 32 - src.BYTES_PER_ELEMENT * 8;
+  for (let r = p.r0, k = p.outRow * o.width + p.outCol; r < p.r1; r++, k += o.width) {
+    const base = r * p.pitch;
+    let acc = 0;
+    for (let j = base, end = base + p.c0; j < end; j++) acc = (acc + src[j]!) | 0;
+    if (o.nodata === null && o.scale === 1 && o.offset === 0) {
+      if (signed) accumulateSigned(src, base + p.c0, base + p.c1, acc, shift, o.values, k);
+      else accumulateUnsigned(src, base + p.c0, base + p.c1, acc, shift, o.values, k);
+    } else accumulateConverted(src, base + p.c0, base + p.c1, acc, shift, signed, o, k);
+  }
+}
+
+function accumulateSigned(src: Uint8Array | Uint16Array | Uint32Array, from: number, to: number, acc: number, shift: number, out: SampleArray, k: number): void {
+  for (let j = from; j < to; j++) {
+    acc = (acc + src[j]!) | 0;
+    out[k++] = (acc << shift) >> shift;
+  }
+}
+
+function accumulateUnsigned(src: Uint8Array | Uint16Array | Uint32Array, from: number, to: number, acc: number, shift: number, out: SampleArray, k: number): void {
+  for (let j = from; j < to; j++) {
+    acc = (acc + src[j]!) | 0;
+    out[k++] = (acc << shift) >>> shift;
+  }
+}
+
+function accumulateConverted(src: Uint8Array | Uint16Array | Uint32Array, from: number, to: number, acc: number, shift: number, signed: boolean, o: BandOutput, k: number): void {
+  const { values: out, scale, offset, nodata: nd } = o;
+  for (let j = from; j < to; j++) {
+    acc = (acc + src[j]!) | 0;
+    const v = signed ? (acc << shift) >> shift : (acc << shift) >>> shift;
+    out[k++] = v === nd ? NaN : v * scale + offset;
   }
 }
 
@@ -94,4 +137,26 @@ export function bandValues(type: 'float32' | 'float64', n: number): Float32Array
   const bytes = type === 'float64' ? 8 : 4;
   const { buffer } = Buffer.allocUnsafeSlow(n * bytes);
   return type === 'float64' ? new Float64Array(buffer, 0, n) : new Float32Array(buffer, 0, n);
+}
+
+/**
+ * An output of the samples' own type (TIFF SampleFormat `format`, `bytes` per sample), for
+ * decodeAll on unscaled integer bands: the values GDAL returns, at their own size (an int16
+ * raster is not widened to float32), with missing values marked by `validityOf` instead of NaN.
+ */
+export function nativeValues(format: number, bytes: number, n: number): SampleArray {
+  const { buffer } = Buffer.allocUnsafeSlow(n * bytes);
+  return sampleArray(new Uint8Array(buffer, 0, n * bytes), format, bytes);
+}
+
+/** Validity (bit set = valid) of raw integer samples where `nodata` marks missing ones; undefined when none is. */
+export function validityOf(values: SampleArray, nodata: number | null): Uint8Array | undefined {
+  if (nodata === null || values instanceof Float32Array || values instanceof Float64Array) return undefined;
+  let i = 0;
+  const n = values.length;
+  while (i < n && values[i] !== nodata) i++;
+  if (i === n) return undefined;
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  for (let k = 0; k < n; k++) if (values[k] !== nodata) bitmap[k >> 3]! |= 1 << (k & 7);
+  return bitmap;
 }

@@ -6,7 +6,7 @@
  */
 import { sampleArray, type BlockReader, type Segment } from './block-reader.js';
 import { CodecError } from './block-codecs.js';
-import { copyBlock, samplesNeeded, type BandOutput, type BlockPart } from './convert.js';
+import { copyBlock, copyHorizontal, samplesNeeded, type BandOutput, type BlockPart } from './convert.js';
 import { blockIndex, blockRows, blockStride, sampleBytes, type RasterLayout } from './layout.js';
 import { floatRowsInto } from './predictor.js';
 
@@ -58,10 +58,22 @@ async function decodeAndCopy(reader: BlockReader, l: RasterLayout, wanted: Wante
   const format = l.sampleFormat[0]!;
   const bytes = sampleBytes(l);
   const fused = assemblesInPlace(l, wanted, bandsOf);
+  // Predictor 2 on single-sample integer blocks is undone while converting into the output.
+  const accumulates = l.predictor === 2 && blockStride(l) === 1 && format !== 3;
   for (let i = 0; i < wanted.length; i++) {
     const w = wanted[i]!;
     if (fused && raws[i]!.bytes.length > 0) {
-      assembleInto(reader.decodePlanes(raws[i]!, w.rows), w, l, bandsOf(w)[0]!, partOf(w, bandsOf(w)[0]!));
+      assembleInto(reader.decodeUnpredicted(raws[i]!, w.rows), w, l, bandsOf(w)[0]!, partOf(w, bandsOf(w)[0]!));
+      continue;
+    }
+    if (accumulates && raws[i]!.bytes.length > 0) {
+      const b = bandsOf(w)[0]!;
+      const part = partOf(w, b);
+      const block = reader.decodeUnpredicted(raws[i]!, w.rows);
+      const samples = block.length / bytes;
+      if (samples < part.r1 * part.pitch) throw new CodecError(`block ${w.index} decodes to ${samples} samples, fewer than the ${part.r1 * part.pitch} its rows need`);
+      const words = bytes === 1 ? block : bytes === 2 ? new Uint16Array(block.buffer, block.byteOffset, samples) : new Uint32Array(block.buffer, block.byteOffset, samples);
+      copyHorizontal(words, format === 2, part, b.out);
       continue;
     }
     const block = sampleArray(reader.decode(raws[i]!, w.rows), format, bytes);
@@ -81,7 +93,7 @@ async function decodeAndCopy(reader: BlockReader, l: RasterLayout, wanted: Wante
 function assemblesInPlace(l: RasterLayout, wanted: WantedBlock[], bandsOf: (w: WantedBlock) => DirectBand[]): boolean {
   if (l.predictor !== 3 || blockStride(l) !== 1 || l.blockWidth % 4 !== 0) return false;
   const bytes = sampleBytes(l);
-  return wanted.every((w) => bandsOf(w).every((b) => b.out.scale === 1 && b.out.offset === 0 && b.out.values.BYTES_PER_ELEMENT === bytes));
+  return wanted.every((w) => bandsOf(w).every((b) => b.out.scale === 1 && b.out.offset === 0 && (b.out.values instanceof Float32Array || b.out.values instanceof Float64Array) && b.out.values.BYTES_PER_ELEMENT === bytes));
 }
 
 function assembleInto(planes: Uint8Array, w: WantedBlock, l: RasterLayout, b: DirectBand, p: BlockPart): void {
@@ -106,9 +118,10 @@ function assembleInto(planes: Uint8Array, w: WantedBlock, l: RasterLayout, b: Di
  * file straight into its place in the output, and only nodata is replaced afterwards.
  */
 function readsInPlace(l: RasterLayout, bands: DirectBand[]): boolean {
-  if (l.compression !== 1 || l.predictor !== 1 || blockStride(l) !== 1 || !l.littleEndian || l.sampleFormat[0] !== 3) return false;
   const bytes = sampleBytes(l);
-  return bands.every((b) => b.out.scale === 1 && b.out.offset === 0 && b.out.values.BYTES_PER_ELEMENT === bytes);
+  if (l.compression !== 1 || l.predictor !== 1 || blockStride(l) !== 1 || !(l.littleEndian || bytes === 1)) return false;
+  const type = sampleArray(new Uint8Array(8), l.sampleFormat[0]!, bytes).constructor;
+  return bands.every((b) => b.out.scale === 1 && b.out.offset === 0 && b.out.values.constructor === type);
 }
 
 async function readInPlace(reader: BlockReader, l: RasterLayout, wanted: WantedBlock[], bandsOf: (w: WantedBlock) => DirectBand[], partOf: (w: WantedBlock, b: DirectBand) => BlockPart): Promise<void> {

@@ -15,6 +15,7 @@ import { inspectChunks } from '../inspect.js';
 import type { ColumnBatch, ColumnData, DecodedChunk, DecoderPlugin, IndexRange, ReadSelection } from '../types.js';
 import { validityFromNaN } from '../validity.js';
 import { axisRange, DEFAULT_BATCH_BYTES } from '../window.js';
+import { validityOf } from './convert.js';
 import { fileInfo, MASK, type Band, type Info } from './file-info.js';
 import { projector } from './georef.js';
 import { coordinateColumns } from './points.js';
@@ -120,9 +121,10 @@ async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
     const facts = info.bands.map((band) => ({ type: band.type, nodata: info.nodata, scale: band.scale, offset: band.offset }));
     const rowBytes = bytesPerRow(info.bands, info.width, false);
     for (const band of rowBands([0, info.height], info.layout?.blockHeight ?? 1, rowBytes, Math.max(1, Math.floor(DECODE_ALL_BYTES / rowBytes)))) {
-      const values = await src.read(info.bands, band, [0, info.width]);
-      // NaN marks missing values: no validity bitmaps needed.
-      for (let b = 0; b < values.length; b++) yield { field: b, name: info.bands[b]!.name, values: values[b]!, info: facts[b] };
+      // Unscaled integer bands come as their own samples (with a validity bitmap where nodata is);
+      // in float bands NaN marks missing values.
+      const values = await src.readNative(info.bands, band, [0, info.width]);
+      for (let b = 0; b < values.length; b++) yield { field: b, name: info.bands[b]!.name, values: values[b]!, validity: validityOf(values[b]!, info.nodata), info: facts[b] };
     }
   } catch (e) {
     throw asDecodeError(path, e, 'GeoTIFF decode failed');

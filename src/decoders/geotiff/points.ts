@@ -21,9 +21,10 @@ export function coordinateColumns(g: PointsGeometry, [r0, r1]: [number, number],
   const nx = c1 - c0;
   const n = (r1 - r0) * nx;
   const gt = g.gt;
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
-  if (gt[2] === 0 && gt[4] === 0) {
+  const xs = coordinates(n);
+  const ys = coordinates(n);
+  const northUp = gt[2] === 0 && gt[4] === 0;
+  if (northUp) {
     for (let c = c0; c < c1; c++) xs[c - c0] = gt[0] + (c + 0.5) * gt[1] + (r0 + 0.5) * gt[2];
     for (let filled = nx; filled < n; filled *= 2) xs.copyWithin(filled, 0, Math.min(filled, n - filled));
     for (let r = r0; r < r1; r++) ys.fill(gt[3] + (c0 + 0.5) * gt[4] + (r + 0.5) * gt[5], (r - r0) * nx, (r - r0 + 1) * nx);
@@ -37,12 +38,16 @@ export function coordinateColumns(g: PointsGeometry, [r0, r1]: [number, number],
   }
   let lat: Float64Array, lon: Float64Array;
   const f = g.project;
+  let geo: { validity?: Uint8Array; nullCount: number };
   if (g.geographic) {
     lon = xs;
     lat = ys;
+    // lat is constant along a row and lon along a column: check one row of lon and one column of lat.
+    geo = northUp ? gridValidity(ys, xs, r1 - r0, nx) : latLonValidity(lat, lon, true);
   } else {
-    lat = new Float64Array(n);
-    lon = new Float64Array(n);
+    // Without a CRS the (null) values are zeros, not whatever the memory held.
+    lat = f ? coordinates(n) : new Float64Array(n);
+    lon = f ? coordinates(n) : new Float64Array(n);
     if (f) {
       for (let k = 0; k < n; k++) {
         const p = f(xs[k]!, ys[k]!);
@@ -50,8 +55,8 @@ export function coordinateColumns(g: PointsGeometry, [r0, r1]: [number, number],
         lat[k] = p[1];
       }
     }
+    geo = latLonValidity(lat, lon, f !== null);
   }
-  const geo = latLonValidity(lat, lon, f !== null);
   const columns: ColumnData[] = [
     { name: 'lat', values: lat, ...geo },
     { name: 'lon', values: lon, ...geo },
@@ -60,19 +65,37 @@ export function coordinateColumns(g: PointsGeometry, [r0, r1]: [number, number],
   return columns;
 }
 
+/** A coordinate column; not zeroed (allocUnsafeSlow, not pooled, so transferable): every value is written. */
+function coordinates(n: number): Float64Array {
+  return new Float64Array(Buffer.allocUnsafeSlow(n * 8).buffer, 0, n);
+}
+
+function validLatLon(la: number, lo: number): boolean {
+  return la >= -90 && la <= 90 && Number.isFinite(lo);
+}
+
+/** Validity of a north-up geographic batch: lat taken from the first column of each row, lon from the first row. */
+function gridValidity(lat: Float64Array, lon: Float64Array, rows: number, nx: number): { validity?: Uint8Array; nullCount: number } {
+  let rowsOk = true;
+  for (let r = 0; r < rows && rowsOk; r++) rowsOk = validLatLon(lat[r * nx]!, 0);
+  let colsOk = true;
+  for (let c = 0; c < nx && colsOk; c++) colsOk = validLatLon(0, lon[c]!);
+  return rowsOk && colsOk ? { nullCount: 0 } : latLonValidity(lat, lon, true);
+}
+
 function latLonValidity(lat: Float64Array, lon: Float64Array, located: boolean): { validity?: Uint8Array; nullCount: number } {
   const n = lat.length;
   if (!located) return { validity: emptyBitmap(n), nullCount: n };
   let nulls = 0;
   for (let k = 0; k < n; k++) {
     const la = lat[k]!;
-    if (!(la >= -90 && la <= 90 && Number.isFinite(lon[k]!))) nulls++;
+    if (!validLatLon(la, lon[k]!)) nulls++;
   }
   if (nulls === 0) return { nullCount: 0 };
   const validity = emptyBitmap(n);
   for (let k = 0; k < n; k++) {
     const la = lat[k]!;
-    if (la >= -90 && la <= 90 && Number.isFinite(lon[k]!)) setBit(validity, k);
+    if (validLatLon(la, lon[k]!)) setBit(validity, k);
   }
   return { validity, nullCount: nulls };
 }
