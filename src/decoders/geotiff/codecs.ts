@@ -9,10 +9,11 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
-import { addDecoder, BaseDecoder, getDecoder } from 'geotiff';
+import { addDecoder, BaseDecoder, getDecoder, type GeoTIFFImage } from 'geotiff';
 import { ZSTDDecoder } from 'zstddec/stream';
 import { decodeLzw, decodePackBits } from './block-codecs.js';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.js';
+import { decoderParameters, directory, type Directory } from './tiff-adapter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -153,30 +154,27 @@ function withPredictors(Inner: typeof BaseDecoder): typeof BaseDecoder {
   };
 }
 
-type DirectoryLike = { loadValue(name: string): Promise<unknown>; hasTag(name: string): boolean };
-
 /** Byte order of each image's directory: geotiff.js gives decoders the directory but not the file's byte order. */
 const byteOrder = new WeakMap<object, boolean>();
 
 /** Records an image's byte order for its decoders; call before reading its pixels. */
-export function noteByteOrder(img: { getFileDirectory(): unknown; littleEndian: boolean }): void {
-  byteOrder.set(img.getFileDirectory() as object, img.littleEndian);
+export function noteByteOrder(img: GeoTIFFImage): void {
+  byteOrder.set(directory(img), img.littleEndian);
 }
 
 /** geotiff.js's default decoder parameters, plus the file's byte order and samples per pixel. */
-async function parameters(fd: DirectoryLike): Promise<PredictorParameters & { samplesPerPixel: number }> {
+const parameterFn = decoderParameters(async (fd: Directory): Promise<PredictorParameters & { samplesPerPixel: number }> => {
   const tiled = !fd.hasTag('StripOffsets');
   return {
     tileWidth: Number(await fd.loadValue(tiled ? 'TileWidth' : 'ImageWidth')),
     tileHeight: Number(tiled ? await fd.loadValue('TileLength') : (await fd.loadValue('RowsPerStrip')) || (await fd.loadValue('ImageLength'))),
     planarConfiguration: Number(await fd.loadValue('PlanarConfiguration')),
-    bitsPerSample: Array.from((await fd.loadValue('BitsPerSample')) as ArrayLike<number>),
+    bitsPerSample: Array.from((await fd.loadValue('BitsPerSample')) as ArrayLike<number>, Number),
     predictor: Number((await fd.loadValue('Predictor')) || 1),
     samplesPerPixel: Number(await fd.loadValue('SamplesPerPixel')) || 4,
     littleEndian: byteOrder.get(fd),
   };
-}
-const parameterFn = parameters as unknown as Parameters<typeof addDecoder>[2];
+});
 
 let registered: Promise<void> | undefined;
 

@@ -5,32 +5,25 @@
  * works), and each pixel's real and imaginary parts are read here. A window touches only the
  * strips or tiles it overlaps.
  */
-import { getDecoder, type GeoTIFFImage } from 'geotiff';
+import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
+import { directory, numbersTag, numberTag, source } from './tiff-adapter.js';
 
 export interface ComplexPart {
   real: Float64Array;
   imag: Float64Array;
 }
 
-interface ImageInternals {
-  planarConfiguration: number;
-  littleEndian: boolean;
-  isTiled: boolean;
-  source: { fetch(ranges: Array<{ offset: number; length: number }>): Promise<ArrayBuffer[]> };
-  fileDirectory: { loadValueIndexed(name: string, index: number): Promise<number | bigint> };
-}
-
 /**
  * One strip or tile, decompressed (geotiff.js's getTileOrStrip would also "normalize" it, which
  * fails for complex formats, so the fetch and decode are done here).
  */
-async function chunk(img: ImageInternals, index: number, decoder: { decode(b: ArrayBuffer): Promise<ArrayBuffer> | ArrayBuffer }, bytes: number): Promise<ArrayBuffer> {
+async function chunk(img: GeoTIFFImage, index: number, decoder: BaseDecoder, bytes: number): Promise<ArrayBufferLike> {
   const offsets = img.isTiled ? 'TileOffsets' : 'StripOffsets';
   const counts = img.isTiled ? 'TileByteCounts' : 'StripByteCounts';
-  const offset = Number(await img.fileDirectory.loadValueIndexed(offsets, index));
-  const length = Number(await img.fileDirectory.loadValueIndexed(counts, index));
+  const offset = Number(await directory(img).loadValueIndexed(offsets, index));
+  const length = Number(await directory(img).loadValueIndexed(counts, index));
   if (length === 0) return new ArrayBuffer(bytes); // a sparse chunk: all zeros
-  const [raw] = await img.source.fetch([{ offset, length }]);
+  const [raw] = await source(img).fetch([{ offset, length }]);
   return decoder.decode(raw!);
 }
 
@@ -39,19 +32,17 @@ export function isComplexFormat(format: number): boolean {
 }
 
 /** Reads band `band` (0-based) of a complex raster over window [x0, y0, x1, y1) in row-major order. */
-export async function readComplexWindow(img: GeoTIFFImage, window: number[], band: number): Promise<ComplexPart> {
-  const [x0, y0, x1, y1] = window as [number, number, number, number];
-  const fd = img.getFileDirectory() as unknown as { getValue(name: string): unknown };
-  const internals = img as unknown as ImageInternals;
-  const bitsAll = Array.from((fd.getValue('BitsPerSample') as ArrayLike<number> | undefined) ?? [8]);
-  const formats = Array.from((fd.getValue('SampleFormat') as ArrayLike<number> | undefined) ?? [1]);
+export async function readComplexWindow(img: GeoTIFFImage, window: readonly [number, number, number, number], band: number): Promise<ComplexPart> {
+  const [x0, y0, x1, y1] = window;
+  const bitsAll = numbersTag(img, 'BitsPerSample') ?? [8];
+  const formats = numbersTag(img, 'SampleFormat') ?? [1];
   const format = formats[band] ?? formats[0]!;
   const bits = bitsAll[band] ?? bitsAll[0]!;
-  const predictor = Number(fd.getValue('Predictor') ?? 1);
+  const predictor = numberTag(img, 'Predictor', 1);
   if (predictor !== 1) throw new Error(`complex samples with predictor ${predictor} are not supported`);
   if (!isComplexFormat(format) || ![32, 64, 128].includes(bits)) throw new Error(`SampleFormat ${format} with ${bits} bits is not a complex type`);
   const partBytes = bits / 16;
-  const planar = internals.planarConfiguration;
+  const planar = img.planarConfiguration;
   const spp = img.getSamplesPerPixel();
   const bytesOf = (s: number) => (bitsAll[s] ?? bitsAll[0]!) / 8;
   // Chunky layout: a pixel's samples follow each other; planar: one plane per sample.
@@ -59,7 +50,7 @@ export async function readComplexWindow(img: GeoTIFFImage, window: number[], ban
   const bandOffset = planar === 2 ? 0 : Array.from({ length: band }, (_, s) => bytesOf(s)).reduce((a, b) => a + b, 0);
   const tw = img.getTileWidth();
   const th = img.getTileHeight();
-  const decoder = await getDecoder(Number(fd.getValue('Compression') ?? 1), {
+  const decoder = await getDecoder(numberTag(img, 'Compression', 1), {
     tileWidth: tw,
     tileHeight: th,
     predictor,
@@ -67,7 +58,7 @@ export async function readComplexWindow(img: GeoTIFFImage, window: number[], ban
     planarConfiguration: planar,
     samplesPerPixel: spp,
   });
-  const le = internals.littleEndian;
+  const le = img.littleEndian;
   const read = (v: DataView, p: number): number => {
     if (format === 5) return partBytes === 2 ? v.getInt16(p, le) : v.getInt32(p, le);
     return partBytes === 4 ? v.getFloat32(p, le) : v.getFloat64(p, le);
@@ -80,8 +71,8 @@ export async function readComplexWindow(img: GeoTIFFImage, window: number[], ban
       const across = Math.ceil(img.getWidth() / tw);
       const down = Math.ceil(img.getHeight() / th);
       const index = (planar === 2 ? band * across * down : 0) + ty * across + tx;
-      const data = await chunk(internals, index, decoder as unknown as { decode(b: ArrayBuffer): Promise<ArrayBuffer> }, tw * th * pixelBytes);
-      const view = new DataView(data);
+      const data = await chunk(img, index, decoder, tw * th * pixelBytes);
+      const view = new DataView(data as ArrayBuffer);
       const rows = [Math.max(y0, ty * th), Math.min(y1, (ty + 1) * th)] as const;
       const cols = [Math.max(x0, tx * tw), Math.min(x1, (tx + 1) * tw)] as const;
       for (let y = rows[0]; y < rows[1]; y++) {

@@ -98,11 +98,44 @@ export function geotransform(img: GeoTIFFImage): Geotransform {
 /** Native x/y to [lon, lat] in degrees, or null without a CRS. */
 export type Projector = (x: number, y: number) => [number, number];
 
-export function projector(crs: string | null, geographic: boolean): Projector | null {
+const R2D = 180 / Math.PI;
+
+/**
+ * The CRS's projection to lon/lat. proj4's full transform spends more than half its time around
+ * the projection itself (sanity checks, copies, datum and axis steps); where those steps change
+ * nothing (same datum as WGS 84, metres, Greenwich), calling the projection's inverse directly
+ * gives the same numbers twice as fast. Whether they change nothing is not guessed: both ways
+ * must agree bit for bit on `probes` (points of the raster), or the full transform is used.
+ */
+export function projector(crs: string | null, geographic: boolean, probes: Array<[number, number]> = []): Projector | null {
   if (!crs) return null;
   if (geographic) return (x, y) => [x, y];
   const p = proj4(crs, 'EPSG:4326');
-  return (x, y) => p.forward([x, y]) as [number, number];
+  const full: Projector = (x, y) => p.forward([x, y]) as [number, number];
+  if (probes.length === 0) return full;
+  const projection = new proj4.Proj(crs);
+  const direct: Projector = (x, y) => {
+    const q = projection.inverse({ x, y });
+    return q ? [q.x * R2D, q.y * R2D] : [NaN, NaN];
+  };
+  const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+  try {
+    for (const [x, y] of probes) {
+      const a = full(x, y);
+      const b = direct(x, y);
+      if (!same(a[0], b[0]) || !same(a[1], b[1])) return full;
+    }
+  } catch {
+    return full;
+  }
+  return direct;
+}
+
+/** Pixel-centre coordinates of a raster's corners, edge midpoints and centre, to check a projector on. */
+export function probePoints(w: number, h: number, gt: Geotransform): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const r of [0.5, h / 2, h - 0.5]) for (const c of [0.5, w / 2, w - 0.5]) out.push([gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]]);
+  return out;
 }
 
 /** Per-row latitude and per-column longitude extents that bound every pixel (sampled along edges). */

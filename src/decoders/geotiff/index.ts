@@ -17,7 +17,7 @@ import { validityFromNaN } from '../validity.js';
 import { axisRange, DEFAULT_BATCH_BYTES } from '../window.js';
 import { validityOf } from './convert.js';
 import { fileInfo, MASK, type Band, type Info } from './file-info.js';
-import { projector } from './georef.js';
+import { probePoints, projector } from './georef.js';
 import { coordinateColumns } from './points.js';
 import { openWindowSource } from './window-source.js';
 
@@ -84,7 +84,7 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   const nx = x[1] - x[0];
   if (nx === 0) return;
   const batchRows = Math.max(1, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / ((32 + 8 * sel.variables.length) * nx)));
-  const geometry = { gt: info.gt, geographic: info.geographic, project: projector(info.crs, info.geographic) };
+  const geometry = { gt: info.gt, geographic: info.geographic, project: projector(info.crs, info.geographic, probePoints(info.width, info.height, info.gt)) };
   const src = await openWindowSource(path, info, withMask);
   try {
     for (const band of rowBands(y, info.layout?.blockHeight ?? 1, bytesPerRow(wanted, nx, withMask), batchRows)) {

@@ -9,6 +9,7 @@ import { DecodeError } from '../errors.js';
 import { bandValues } from './convert.js';
 import { readComplexWindow, type ComplexPart } from './complex.js';
 import type { Band } from './file-info.js';
+import { readBands } from './tiff-adapter.js';
 
 type Raster = ArrayLike<number>;
 
@@ -17,7 +18,7 @@ export type LibraryWindow = [number, number, number, number];
 
 async function rasters(path: string, img: GeoTIFFImage, window: LibraryWindow, samples: number[], ycbcr: boolean): Promise<Raster[]> {
   try {
-    const r = (ycbcr ? await img.readRGB({ window, interleave: false }) : await img.readRasters({ window, samples, interleave: false })) as unknown as Raster[];
+    const r = await readBands(img, window, samples, ycbcr);
     return samples.map((_, i) => r[i]!);
   } catch (e) {
     const msg = (e as Error).message ?? String(e);

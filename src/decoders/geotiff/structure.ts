@@ -8,6 +8,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { DecodeError } from '../errors.js';
+import { notReadable } from '../file-state.js';
 
 /** Bytes per value of each TIFF field type (TIFF 6.0 and BigTIFF). */
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
@@ -42,8 +43,8 @@ const MAX_IFDS = 16;
  * below that count, so a damaged overview never stalls reading the main image.
  */
 export async function checkTiffStructure(path: string): Promise<number> {
-  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
-    throw new DecodeError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT', path, `cannot open (${e.code ?? e.message})`);
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw notReadable(path, e);
   });
   try {
     const size = (await fh.stat()).size;

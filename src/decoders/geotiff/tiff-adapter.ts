@@ -4,7 +4,7 @@
  * the data source, indexed tag loads) is only reachable through members the rest of the decoder
  * should not poke at. Everything here returns plain numbers and arrays, so callers never cast.
  */
-import type { GeoTIFFImage } from 'geotiff';
+import type { addDecoder, GeoTIFFImage } from 'geotiff';
 
 /** A TIFF tag's value as geotiff.js parsed it: a number, a string, or an array of either. */
 export type TagValue = number | bigint | string | ArrayLike<number | bigint> | undefined;
@@ -71,4 +71,21 @@ export function geoKeys(img: GeoTIFFImage): GeoKeys | null {
 /** GDAL per-band metadata items (SCALE, OFFSET, ...) of 0-based sample `s`; {} when none. */
 export async function gdalMetadata(img: GeoTIFFImage, s: number): Promise<Record<string, string>> {
   return ((await img.getGDALMetadata(s).catch(() => null)) ?? {}) as Record<string, string>;
+}
+
+/** Bands of a window as geotiff.js's readRasters / readRGB return them (one array per sample). */
+export async function readBands(img: GeoTIFFImage, window: [number, number, number, number], samples: number[], rgb: boolean): Promise<Array<ArrayLike<number>>> {
+  const r = rgb ? await img.readRGB({ window, interleave: false }) : await img.readRasters({ window, samples, interleave: false });
+  return r as unknown as Array<ArrayLike<number>>;
+}
+
+/** What geotiff.js hands a decoder-parameter function: the image's directory. */
+export type DecoderParameterFn = NonNullable<Parameters<typeof addDecoder>[2]>;
+
+/**
+ * A decoder-parameter function written against our Directory (geotiff.js passes its own
+ * ImageFileDirectory, whose generic tag typing does not admit plain tag names).
+ */
+export function decoderParameters<P>(fn: (d: Directory) => Promise<P>): DecoderParameterFn {
+  return fn as unknown as DecoderParameterFn;
 }
