@@ -9,10 +9,10 @@ import { serveCommand } from './serve.js';
 export const USAGE = `usage: wekeo <command> [options]
 
 commands:
-  serve [--catalog DIR] [--host H] [--port 8815] [--http-port N] [--target-rows N] [--workers N] [--secret S]
+  serve [--catalog DIR] [--host H] [--port 8815] [--http-port N] [--target-rows N] [--workers N] [--secret S] [--cache-mem 256MiB]
         serve datasets over Arrow Flight (default: the embedded sample catalog)
   inspect FILE [--json]
-        decode a GRIB/NetCDF/GeoTIFF file and print count/missing/min/max/mean per field
+        decode a GRIB/NetCDF/GeoTIFF file (on every decode worker) and print count/missing/min/max/mean per field
   describe FILE
         print the metadata the planner uses (variable groups, axes, grid) as JSON
   hda <datasets|queryables|search|download> ...
@@ -21,6 +21,11 @@ commands:
 
 export async function run(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // `wekeo inspect x.grib --json | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     switch (cmd) {
       case 'serve':

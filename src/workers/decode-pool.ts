@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DecodeError, type DecodeErrorCode } from '../decoders/errors.js';
 import type { FileStateStats } from '../decoders/file-state.js';
+import { inspectChunks } from '../decoders/inspect.js';
 import type { ColumnBatch, DecodedChunk, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
 import { hasFilter, type RowFilter } from './row-filter.js';
@@ -22,7 +23,7 @@ const WORKER_DATA = { role: 'wekeo-decode-worker' } as const;
 export const DEFAULT_QUEUE_DEPTH = 2;
 
 interface PendingCall {
-  resolve: (v: FileDescription | InspectReport | FileStateStats[]) => void;
+  resolve: (v: FileDescription | FileStateStats[]) => void;
   reject: (e: Error) => void;
 }
 
@@ -91,7 +92,7 @@ export class DecodePool {
   }
 
   describe(path: string): Promise<FileDescription> {
-    return this.call({ type: 'describe', path }) as Promise<FileDescription>;
+    return this.call({ type: 'describe', path });
   }
 
   /** Each worker's file-state cache counters, in slot order. */
@@ -142,8 +143,10 @@ export class DecodePool {
     return merge(parts);
   }
 
-  inspect(path: string): Promise<InspectReport> {
-    return this.call({ type: 'inspect', path }) as Promise<InspectReport>;
+  /** Whole-file statistics, the file decoded by every worker together (see decodeAll). */
+  async inspect(path: string): Promise<InspectReport> {
+    const desc = await this.describe(path);
+    return inspectChunks(desc.format, this.decodeAll(path));
   }
 
   /** One credit-controlled stream of items from a worker task. */
@@ -190,11 +193,11 @@ export class DecodePool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  private call(req: { type: 'describe' | 'inspect'; path: string }): Promise<FileDescription | InspectReport> {
+  private call(req: { type: 'describe'; path: string }): Promise<FileDescription> {
     const slot = this.pick(req.path);
     const id = this.nextId++;
     slot.active++;
-    return new Promise<FileDescription | InspectReport>((resolve, reject) => {
+    return new Promise<FileDescription>((resolve, reject) => {
       this.calls.set(id, { resolve: resolve as PendingCall['resolve'], reject });
       this.owner.set(id, slot);
       this.waiting.set(id, { path: req.path, since: Date.now() });

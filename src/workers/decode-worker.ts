@@ -104,14 +104,13 @@ function runDecodeAll(req: Extract<WorkerRequest, { type: 'decodeAll' }>): Promi
 port.on('message', (req: WorkerRequest) => {
   switch (req.type) {
     case 'describe':
-    case 'inspect':
       void (async () => {
-        // A long inspect that keeps yielding to the event loop is alive; one stuck in a loop
+        // A long describe that keeps yielding to the event loop is alive; one stuck in a loop
         // (libhdf5 on a damaged file) sends nothing and the pool's watchdog stops it.
         const heartbeat = setInterval(() => send({ type: 'alive', id: req.id }), HEARTBEAT_MS);
         try {
           const plugin = await detect(req.path);
-          const value = req.type === 'describe' ? await plugin.describe(req.path) : await plugin.inspect(req.path);
+          const value = await plugin.describe(req.path);
           send({ type: 'result', id: req.id, value });
         } catch (e) {
           send({ type: 'error', id: req.id, error: serialize(e) });

@@ -1,11 +1,10 @@
 /** Messages between the decode pool (main thread) and its worker threads. */
 import type { FileStateStats } from '../decoders/file-state.js';
 import type { RowFilter } from './row-filter.js';
-import type { ColumnBatch, DecodedChunk, FileDescription, InspectReport, ReadSelection, WorkShare } from '../decoders/types.js';
+import type { ColumnBatch, DecodedChunk, FileDescription, ReadSelection, WorkShare } from '../decoders/types.js';
 
 export type WorkerRequest =
   | { type: 'describe'; id: number; path: string }
-  | { type: 'inspect'; id: number; path: string }
   | { type: 'read'; id: number; path: string; selection: ReadSelection; filter?: RowFilter; credits: number }
   | { type: 'decodeAll'; id: number; path: string; share?: WorkShare; credits: number }
   | { type: 'credit'; id: number; n: number }
@@ -23,9 +22,9 @@ export interface SerializedError {
 export type WorkerResponse =
   /** Sent once the worker has loaded its modules: stall time counts from then on. */
   | { type: 'ready' }
-  /** A describe/inspect still running with its event loop turning (not stuck). */
+  /** A describe still running with its event loop turning (not stuck). */
   | { type: 'alive'; id: number }
-  | { type: 'result'; id: number; value: FileDescription | InspectReport }
+  | { type: 'result'; id: number; value: FileDescription }
   | { type: 'stats'; id: number; value: FileStateStats[] }
   | { type: 'batch'; id: number; batch: ColumnBatch }
   | { type: 'chunk'; id: number; chunk: DecodedChunk }

@@ -63,8 +63,8 @@ describe('DecodePool.decodeAll', () => {
   const pool = new DecodePool({ size: 2 });
   afterAll(() => pool.close());
 
-  // Work units are GRIB fields and NetCDF slabs: each is decoded exactly once, by one of the workers.
-  for (const rel of ['samples/era5-ensemble/era5-levels-members.grib', 'samples/era5-pressure-levels/test4.nc']) {
+  // Work units are GRIB fields, NetCDF slabs and GeoTIFF row bands: each is decoded exactly once, by one of the workers.
+  for (const rel of ['samples/era5-ensemble/era5-levels-members.grib', 'samples/era5-pressure-levels/test4.nc', 'test/fixtures/geotiff/cog_scale.tif']) {
     it(`decodes ${rel} on both workers, every value once`, async () => {
       const file = join(repoRoot, rel);
       const whole = new Map<number, number[]>();

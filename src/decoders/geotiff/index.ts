@@ -12,7 +12,7 @@
  */
 import { asDecodeError, DecodeError } from '../errors.js';
 import { inspectChunks } from '../inspect.js';
-import type { ColumnBatch, ColumnData, DecodedChunk, DecoderPlugin, IndexRange, ReadSelection } from '../types.js';
+import { inShare, type ColumnBatch, type ColumnData, type DecodedChunk, type DecoderPlugin, type IndexRange, type ReadSelection, type WorkShare } from '../types.js';
 import { validityFromNaN } from '../validity.js';
 import { axisRange, DEFAULT_BATCH_BYTES } from '../window.js';
 import { validityOf } from './convert.js';
@@ -114,13 +114,15 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
   }
 }
 
-async function* decodeAll(path: string): AsyncGenerator<DecodedChunk> {
+async function* decodeAll(path: string, share?: WorkShare): AsyncGenerator<DecodedChunk> {
   const info = await fileInfo(path);
   const src = await openWindowSource(path, info, false);
   try {
     const facts = info.bands.map((band) => ({ type: band.type, nodata: info.nodata, scale: band.scale, offset: band.offset }));
     const rowBytes = bytesPerRow(info.bands, info.width, false);
+    let unit = 0; // work unit: one row band (whole block rows)
     for (const band of rowBands([0, info.height], info.layout?.blockHeight ?? 1, rowBytes, Math.max(1, Math.floor(DECODE_ALL_BYTES / rowBytes)))) {
+      if (!inShare(unit++, share)) continue;
       // Unscaled integer bands come as their own samples (with a validity bitmap where nodata is);
       // in float bands NaN marks missing values.
       const values = await src.readNative(info.bands, band, [0, info.width]);
