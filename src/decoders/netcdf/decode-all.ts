@@ -8,6 +8,7 @@ import { asDecodeError } from '../errors.js';
 import { inShare, type DecodedChunk, type WorkShare } from '../types.js';
 import { analyseFile } from './analysis.js';
 import { openBackend } from './open.js';
+import { breathe } from './pread.js';
 
 export async function* decodeAll(path: string, share?: WorkShare): AsyncGenerator<DecodedChunk> {
   const { desc } = await analyseFile(path);
@@ -23,6 +24,7 @@ export async function* decodeAll(path: string, share?: WorkShare): AsyncGenerato
         const n0 = v.shape[0] ?? 1;
         for (let i = 0; i < n0; i++) {
           if (!inShare(unit++, share)) continue;
+          await breathe();
           const raw = await b.read(v.name, v.shape.map((_, d) => (d === 0 ? i : 0)), v.shape.map((s, d) => (d === 0 ? 1 : s)));
           // NaN marks every masked value, so no validity bitmap is built.
           yield { field, name: v.name, values: decodeCfValues(raw, p), info: facts };

@@ -10,24 +10,19 @@
  * zlib); everything else, and any variable the native reader declines, goes through h5wasm.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import type H5Module from 'h5wasm/node';
+import h5wasm from 'h5wasm/node';
 import type { AttrValue, NcArray, NcType, NcVariable } from '../cf/variable.js';
 import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
 import type { NcBackend } from './backend.js';
 import { planChunked, readChunked, type ChunkedDataset } from './hdf5-chunked.js';
 import { readSuperblock, type ReadAt, type Superblock } from './hdf5-format.js';
+import { preadFully } from './pread.js';
 import { typedView } from './netcdf3.js';
 
-type H5 = typeof H5Module;
+type H5 = typeof h5wasm;
 type H5File = InstanceType<H5['File']>;
 type H5Dataset = InstanceType<H5['Dataset']>;
 
-/**
- * h5wasm, loaded on the first NetCDF-4 file: its module is large (several MB of JavaScript and
- * WebAssembly), and processes that only read classic NetCDF, GRIB or GeoTIFF should not carry it
- * (a bigger heap makes every full garbage collection slower).
- */
-let h5wasm: H5;
 let ready: Promise<unknown> | undefined;
 
 const DTYPES: Record<string, NcType> = {
@@ -70,10 +65,7 @@ export class HDF5Backend implements NcBackend {
   ) {}
 
   static async open(path: string): Promise<HDF5Backend> {
-    ready ??= import('h5wasm/node').then(async (m) => {
-      h5wasm = m.default;
-      await h5wasm.ready;
-    });
+    ready ??= h5wasm.ready;
     await ready;
     let file: H5File;
     try {
@@ -185,7 +177,7 @@ async function openNative(path: string): Promise<{ fh: FileHandle; read: ReadAt;
     const read: ReadAt = async (position, length, into) => {
       if (position < 0 || length < 0 || position + length > size) throw new RangeError(`read of ${length} bytes at ${position} outside the file`);
       const b = into ? into.subarray(0, length) : new Uint8Array(length);
-      const { bytesRead } = await handle.read(b, 0, length, position);
+      const bytesRead = preadFully(handle.fd, b, 0, length, position);
       if (bytesRead !== length) throw new RangeError(`short read at ${position}`);
       return b;
     };

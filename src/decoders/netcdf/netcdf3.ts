@@ -8,6 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
 import type { AttrValue, NcArray, NcType, NcVariable } from '../cf/variable.js';
 import { TYPE_BYTES, type NcBackend } from './backend.js';
+import { preadFully } from './pread.js';
 import { CdfHeaderError, NeedMoreBytes, parseCdfHeader, type CdfAttribute, type CdfHeader } from './cdf-header.js';
 
 /** Largest header we try to parse (headers of real files are a few KB to a few MB). */
@@ -67,7 +68,8 @@ export class NetCDF3Backend implements NcBackend {
     const total = count.reduce((a, b) => a * b, 1);
     if (total > MAX_VALUES_PER_READ) throw new DecodeError('LIMIT', this.path, `variable ${name}: window of ${total} values is too large`);
     const bytes = TYPE_BYTES[v.type];
-    const out = new Uint8Array(total * bytes);
+    // Every byte is read below (a short read throws), so the buffer is not zero-filled first.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(total * bytes).buffer, 0, total * bytes);
     if (total === 0) return view(v.type, out);
     const shape = v.shape;
     // Records: the first dimension of a record variable indexes records, each recordStep apart.
@@ -85,12 +87,12 @@ export class NetCDF3Backend implements NcBackend {
     let pos = 0;
     let pendingOff = -1;
     let pendingLen = 0;
-    const flush = async (): Promise<void> => {
+    const flush = (): void => {
       if (pendingLen === 0) return;
       if (pendingOff + pendingLen > this.size) {
         throw new DecodeError('TRUNCATED', this.path, `variable ${name}: data at byte ${pendingOff} runs past the end of the file (${this.size} bytes)`);
       }
-      const { bytesRead } = await this.fh.read(out, pos, pendingLen, pendingOff);
+      const bytesRead = preadFully(this.fh.fd, out, pos, pendingLen, pendingOff);
       if (bytesRead !== pendingLen) throw new DecodeError('TRUNCATED', this.path, `variable ${name}: short read at byte ${pendingOff}`);
       pos += pendingLen;
       pendingLen = 0;
@@ -106,7 +108,7 @@ export class NetCDF3Backend implements NcBackend {
         const len = runLen * bytes;
         if (pendingLen > 0 && off === pendingOff + pendingLen && pendingLen + len <= 1 << 30) pendingLen += len;
         else {
-          await flush();
+          flush();
           pendingOff = off;
           pendingLen = len;
         }
@@ -116,7 +118,7 @@ export class NetCDF3Backend implements NcBackend {
         }
       }
     }
-    await flush();
+    flush();
     swapToLittleEndian(out, bytes);
     return view(v.type, out);
   }

@@ -10,6 +10,7 @@ import { axisRange, DEFAULT_BATCH_BYTES } from '../window.js';
 import { cellCoordinates, nullWhereNaN } from './cell-grids.js';
 import type { GeoLayout, Grouping } from './layout.js';
 import { openBackend } from './open.js';
+import { breathe } from './pread.js';
 import { timeColumns } from './time-columns.js';
 
 export async function* readPointsWindow(path: string, g: Grouping & { layout: GeoLayout }, sel: ReadSelection): AsyncGenerator<ColumnBatch> {
@@ -95,6 +96,7 @@ export async function* readPointsWindow(path: string, g: Grouping & { layout: Ge
             columns.push({ name: v.name, values: d.values, validity: d.validity, nullCount: d.nullCount });
           }
           yield { numRows: rows, columns };
+          await breathe();
         }
       }
     }
