@@ -9,6 +9,7 @@ import { CodecError } from './block-codecs.js';
 import { copyBlock, copyHorizontal, samplesNeeded, type BandOutput, type BlockPart } from './convert.js';
 import { blockIndex, blockRows, blockStride, sampleBytes, type RasterLayout } from './layout.js';
 import { floatRowsInto } from './predictor.js';
+import { simdKernel, type SimdKernel } from './predictor-simd.js';
 
 /** A band to fill: its TIFF sample (0-based) and its output. */
 export interface DirectBand {
@@ -43,6 +44,11 @@ export async function readDirect(reader: BlockReader, l: RasterLayout, bands: Di
     return { r0, r1: Math.min(y1, w.by * bh + w.rows) - w.by * bh, c0, c1: Math.min(x1, (w.bx + 1) * bw) - w.bx * bw, pitch: bw, stride: blockStride(l), sample: l.planar === 2 ? 0 : b.sample, outRow: w.by * bh + r0 - y0, outCol: w.bx * bw + c0 - x0 };
   };
   const bandsOf = (w: WantedBlock) => (l.planar === 2 ? bands.filter((b) => b.sample === w.plane) : bands);
+  if (simdAssembles(l, bands)) {
+    await assembleWithSimd(reader, l, wanted.filter((w) => l.byteCounts![w.index]! > 0), bandsOf, partOf, simdKernel()!);
+    await decodeAndCopy(reader, l, wanted.filter((w) => l.byteCounts![w.index]! === 0), bandsOf, partOf);
+    return;
+  }
   if (readsInPlace(l, bands)) {
     await readInPlace(reader, l, wanted.filter((w) => l.byteCounts![w.index]! > 0), bandsOf, partOf);
     // Sparse blocks have no bytes to read: decoded (filled with nodata) like any other.
@@ -83,6 +89,51 @@ async function decodeAndCopy(reader: BlockReader, l: RasterLayout, wanted: Wante
       if (block.length < need) throw new CodecError(`block ${w.index} decodes to ${block.length} samples, fewer than the ${need} its pixels need`);
       copyBlock(block, part, b.out);
     }
+  }
+}
+
+/** Predictor-3 float32 blocks of one sample, 16-pixel multiples wide, into float32 outputs, with WebAssembly SIMD available. */
+function simdAssembles(l: RasterLayout, bands: DirectBand[]): boolean {
+  if (l.predictor !== 3 || sampleBytes(l) !== 4 || blockStride(l) !== 1 || l.blockWidth % 16 !== 0) return false;
+  return bands.every((b) => b.out.scale === 1 && b.out.offset === 0 && b.out.values instanceof Float32Array) && simdKernel() !== null;
+}
+
+/**
+ * Each block row's blocks are assembled side by side into one region of WebAssembly memory
+ * (predictor-simd.ts), which then goes to the band's output a window row at a time.
+ */
+async function assembleWithSimd(reader: BlockReader, l: RasterLayout, wanted: WantedBlock[], bandsOf: (w: WantedBlock) => DirectBand[], partOf: (w: WantedBlock, b: DirectBand) => BlockPart, kernel: SimdKernel): Promise<void> {
+  if (wanted.length === 0) return;
+  const raws = await reader.fetch(wanted.map((w) => w.index));
+  const bw = l.blockWidth;
+  for (let g = 0; g < wanted.length; ) {
+    // One group: the blocks of one block row of one plane (wanted is plane, row, column ordered).
+    const first = wanted[g]!;
+    let end = g + 1;
+    while (end < wanted.length && wanted[end]!.plane === first.plane && wanted[end]!.by === first.by) end++;
+    const last = wanted[end - 1]!;
+    const band = bandsOf(first)[0]!;
+    const p = partOf(first, band);
+    const rows = p.r1 - p.r0;
+    const pitch = (last.bx - first.bx + 1) * bw;
+    kernel.reserve(reader.blockBytes, pitch * rows * 4);
+    for (let i = g; i < end; i++) {
+      const w = wanted[i]!;
+      const planes = reader.decodeUnpredicted(raws[i]!, w.rows);
+      const need = p.r1 * bw * 4;
+      if (planes.length < need) throw new CodecError(`block ${w.index} decodes to ${planes.length} bytes, fewer than the ${need} its rows need`);
+      kernel.assemble(planes, bw, p.r0, p.r1, (w.bx - first.bx) * bw * 4, pitch * 4);
+    }
+    // The region's columns start at the first block's left edge; the window's may start later.
+    const o = band.out;
+    const skip = p.c0;
+    const v = o.values as Float32Array;
+    for (let r = 0; r < rows; r++) v.set(kernel.regionFloats(r * pitch + skip, o.width), (p.outRow + r) * o.width);
+    if (o.nodata !== null) {
+      const nd = o.nodata;
+      for (let i = p.outRow * o.width, stop = (p.outRow + rows) * o.width; i < stop; i++) if (v[i] === nd) v[i] = NaN;
+    }
+    g = end;
   }
 }
 
