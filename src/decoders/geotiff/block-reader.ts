@@ -51,7 +51,6 @@ export class BlockReader {
   private scratch = new Uint8Array(0);
 
   private constructor(
-    private readonly path: string,
     private readonly fh: FileHandle,
     private readonly l: RasterLayout,
     private readonly zstd: ZSTDDecoder | null,
@@ -62,7 +61,7 @@ export class BlockReader {
 
   static async open(path: string, l: RasterLayout): Promise<BlockReader> {
     const z = l.compression === 50000 ? await zstdDecoder() : null;
-    return new BlockReader(path, await open(path, 'r'), l, z);
+    return new BlockReader(await open(path, 'r'), l, z);
   }
 
   async close(): Promise<void> {
@@ -208,10 +207,6 @@ export class BlockReader {
     const fill = l.nodata ?? 0;
     if (fill !== 0) sampleArray(block, l.sampleFormat[0]!, bytes).fill(fill);
     return block;
-  }
-
-  get file(): string {
-    return this.path;
   }
 }
 

@@ -80,7 +80,7 @@ export interface RowTarget {
  * Whether `floatRowsInto` takes this block: single-sample rows of 4- or 8-byte floats whose
  * planes start on word boundaries.
  */
-export function floatRowsFit(block: Uint8Array, rowSamples: number, stride: number, bytes: number): boolean {
+function floatRowsFit(block: Uint8Array, rowSamples: number, stride: number, bytes: number): boolean {
   return stride === 1 && (bytes === 4 || bytes === 8) && rowSamples % 4 === 0 && (block.byteOffset & 3) === 0;
 }
 
