@@ -89,6 +89,12 @@ export interface GridInfo {
   colLon: Array<[number, number]>;
   /** CRS as EPSG code or PROJ/WKT text, when known. */
   crs?: string;
+  /**
+   * Grid rows the decoder decodes together (a GRIB field: all of them; a NetCDF-4 chunk or a
+   * GeoTIFF tile: its height). The planner cuts latitude bands at multiples of it, so no block
+   * is decoded once per partition.
+   */
+  blockRows?: number;
 }
 
 export interface VariableGroup {

@@ -129,15 +129,30 @@ function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQue
         out.push({ fileKey: key, group: g.id, variables, time: [t, t1], level, y, x, rows: rowsOf(t1 - t, y, x) });
       }
     } else {
-      const fit = Math.floor(targetRows / (nLevels * width));
-      const bandRows = Math.max(th, fit - (fit % th));
+      const bands = latitudeBands(y, nLevels * width, targetRows, q.tile ? th : Math.min(g.grid.blockRows ?? 1, g.grid.ny));
       for (let t = time[0]; t < time[1]; t++) {
-        for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
-          const y1 = Math.min(y[1], y0 + bandRows);
-          out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: [y0, y1], x, rows: rowsOf(1, [y0, y1], x) });
-        }
+        for (const band of bands) out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: band, x, rows: rowsOf(1, band, x) });
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Splits rows y of one time step into bands of about targetRows (rowCells cells per row), as
+ * even as they can be, with inner boundaries on multiples of `unit` (a decoder block or a chip
+ * height, counted from row 0 of the grid): a block is never decoded for two partitions.
+ */
+export function latitudeBands(y: IndexRange, rowCells: number, targetRows: number, unit: number): IndexRange[] {
+  const u = Math.max(1, unit);
+  const n = Math.max(1, Math.ceil(((y[1] - y[0]) * rowCells) / targetRows));
+  const step = Math.ceil((y[1] - y[0]) / n);
+  const out: IndexRange[] = [];
+  for (let y0 = y[0]; y0 < y[1]; ) {
+    let y1 = Math.min(y[1], Math.ceil((y0 + step) / u) * u);
+    if (y1 <= y0) y1 = Math.min(y[1], y0 + u);
+    out.push([y0, y1]);
+    y0 = y1;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileDescription, VariableGroup } from '../../src/decoders/types.js';
 import { lonOverlaps } from '../../src/geo/longitude.js';
-import { chooseGroup, latRange, lonRanges, plan, PlanError, timeRange } from '../../src/partitioner/plan.js';
+import { chooseGroup, latitudeBands, latRange, lonRanges, plan, PlanError, timeRange } from '../../src/partitioner/plan.js';
 import { TicketCodec, ticketFor } from '../../src/partitioner/ticket.js';
 
 const HOUR = 3_600_000_000;
@@ -118,5 +118,23 @@ describe('tiles layout planning', () => {
       if (part.y[1] !== 181) expect(part.y[1] % 16).toBe(0);
     }
     expect(p.totalRows).toBe(Math.ceil(181 / 16) * Math.ceil(360 / 16));
+  });
+
+  it('cuts latitude bands evenly and only at decoder block boundaries', () => {
+    // 721 rows of 1440 cells, 1 M rows per partition: two even bands, not 694 + 27.
+    expect(latitudeBands([0, 721], 1440, 1_000_000, 1)).toEqual([[0, 361], [361, 721]]);
+    // A block of all 721 rows (a GRIB field, a whole-grid NetCDF-4 chunk) is never split.
+    expect(latitudeBands([0, 721], 1440, 1_000_000, 721)).toEqual([[0, 721]]);
+    // 256-row tiles: boundaries on multiples of 256 counted from row 0, also for a bbox window.
+    expect(latitudeBands([100, 4000], 4000, 4_000_000, 256)).toEqual([[100, 1280], [1280, 2304], [2304, 3328], [3328, 4000]]);
+    for (const [y, cells, target, unit] of [[[0, 999], 7, 100, 5], [[3, 50], 1000, 1, 4]] as const) {
+      const bands = latitudeBands([y[0], y[1]], cells, target, unit);
+      expect(bands[0]![0]).toBe(y[0]);
+      expect(bands[bands.length - 1]![1]).toBe(y[1]);
+      for (let i = 1; i < bands.length; i++) {
+        expect(bands[i]![0]).toBe(bands[i - 1]![1]);
+        expect(bands[i]![0] % unit).toBe(0);
+      }
+    }
   });
 });
