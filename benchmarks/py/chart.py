@@ -24,7 +24,7 @@ def finite(x):
 
 
 def fmt(v):
-    return f'{v:.3g}'
+    return f'{v:.0f}' if abs(v) >= 100 else f'{v:.3g}'
 
 
 def panel(ax, cases, unit):
@@ -74,8 +74,11 @@ def panel(ax, cases, unit):
             ax.set_ylim(0, max(seen) * 1.2)
         ax.set_ylabel(unit)
     handles = [plt.Rectangle((0, 0), 1, 1, color=COLORS[j % len(COLORS)]) for j in range(len(names))]
-    handles.append(plt.Line2D([0], [0], color='red', linestyle='--'))
-    ax.legend(handles, [labels[nm] for nm in names] + ['target'], fontsize=8, loc='best')
+    texts = [labels[nm] for nm in names]
+    if any(finite(m.get('target')) for c in cases for m in c['metrics'] if m['unit'] == unit):
+        handles.append(plt.Line2D([0], [0], color='red', linestyle='--'))
+        texts.append('target')
+    ax.legend(handles, texts, fontsize=8, loc='best')
     ax.grid(axis='y', alpha=0.3, which='major', zorder=0)
 
 

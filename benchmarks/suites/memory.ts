@@ -123,7 +123,7 @@ export const memorySuite: Suite = {
           peak: sideStats('peak RSS', 'MiB', samples.map((s) => s.peak)),
         },
         metrics: [
-          metric('per_stream', 'MiB per stream', 'MiB', perStream, PER_STREAM_TARGET, 'lower'),
+          metric('per_stream', 'MiB per stream', 'MiB/stream', perStream, PER_STREAM_TARGET, 'lower'),
           metric('peak', 'peak RSS', 'MiB', samples.map((s) => s.peak), n === 32 ? TOTAL_TARGET : null, 'lower'),
         ],
         info: { batches_read: median(samples.map((s) => s.batches)) },
