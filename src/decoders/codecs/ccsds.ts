@@ -8,9 +8,16 @@
  * block of each reference sample interval (RSI) carries an n-bit reference sample and the
  * others carry mapped prediction residuals, inverted here with a unit-delay predictor.
  *
- * Written from the standard; output is the sequence of n-bit sample values (unsigned, or for
- * AEC_DATA_SIGNED the two's-complement bit pattern in the low n bits of each Uint32).
+ * Written from the standard. The stream is decoded one RSI at a time: its codes into a small
+ * buffer that stays in cache, then the prediction is inverted (aec-unmap.ts) straight into the
+ * output, as n-bit sample values (unsigned, or for AEC_DATA_SIGNED the two's-complement bit
+ * pattern in the low n bits of each Uint32), or scaled into float64 for GRIB.
  */
+import { AecBitReader, AecError } from './aec-bits.js';
+import { type SampleScale, unmapInPlace, unmapScaled } from './aec-unmap.js';
+
+export { AecError } from './aec-bits.js';
+export type { SampleScale } from './aec-unmap.js';
 
 export const AEC_DATA_SIGNED = 1;
 export const AEC_DATA_3BYTE = 2;
@@ -26,14 +33,49 @@ export interface AecParams {
   flags: number;
 }
 
-export class AecError extends Error {
-  override readonly name = 'AecError';
-}
-
 /** Blocks per segment: a zero-block "remainder of segment" run stops at a multiple of this. */
 const SEGMENT_BLOCKS = 64;
 
+/** Second-extension codes m = (a+b)(a+b+1)/2 + b: a+b for small m by table, larger by sqrt. */
+const SE_TABLE = 4096;
+const SE_SUM = new Uint8Array(SE_TABLE);
+for (let s = 0, m = 0; m < SE_TABLE; s++) for (let b = 0; b <= s && m < SE_TABLE; b++, m++) SE_SUM[m] = s;
+
+/** The `count` samples of a stream. */
 export function aecDecode(input: Uint8Array, params: AecParams, count: number): Uint32Array {
+  const out = new Uint32Array(count);
+  const preprocess = (params.flags & AEC_DATA_PREPROCESS) !== 0;
+  const signed = (params.flags & AEC_DATA_SIGNED) !== 0;
+  decodeByRsi(input, params, count, (codes, len, first) => {
+    if (preprocess) unmapInPlace(codes, len, params.bitsPerSample, signed);
+    out.set(codes.subarray(0, len), first);
+  });
+  return out;
+}
+
+/**
+ * The `count` samples of a stream, scaled, into out[at..at+count): the prediction is inverted
+ * and the scaling applied in the same pass. Signed samples (which GRIB encoders do not write)
+ * are scaled as their unsigned n-bit patterns.
+ */
+export function aecDecodeScaled(input: Uint8Array, params: AecParams, count: number, scale: SampleScale, out: Float64Array, at: number): void {
+  const { r, bscale, dscale } = scale;
+  const n = params.bitsPerSample;
+  const preprocess = (params.flags & AEC_DATA_PREPROCESS) !== 0;
+  const signed = (params.flags & AEC_DATA_SIGNED) !== 0;
+  decodeByRsi(input, params, count, (codes, len, first) => {
+    if (preprocess && !signed) return unmapScaled(codes, len, n, scale, out, at + first);
+    if (preprocess) unmapInPlace(codes, len, n, true);
+    for (let i = 0; i < len; i++) out[at + first + i] = (codes[i]! * bscale + r) * dscale;
+  });
+}
+
+/**
+ * Entropy decoding, one RSI at a time: its reference sample and mapped residuals (the samples
+ * themselves without preprocessing) into a reused buffer, handed to `take` with their count and
+ * the index of the first.
+ */
+function decodeByRsi(input: Uint8Array, params: AecParams, count: number, take: (codes: Uint32Array, len: number, first: number) => void): void {
   const n = params.bitsPerSample;
   const J = params.blockSize;
   const rsi = params.rsi;
@@ -41,155 +83,64 @@ export function aecDecode(input: Uint8Array, params: AecParams, count: number): 
   if (![8, 16, 32, 64].includes(J)) throw new AecError(`block size ${J} is not 8, 16, 32 or 64`);
   if (!(rsi >= 1 && rsi <= 4096)) throw new AecError(`reference sample interval ${rsi} outside 1..4096`);
   const preprocess = (params.flags & AEC_DATA_PREPROCESS) !== 0;
-  const signed = (params.flags & AEC_DATA_SIGNED) !== 0;
   const padRsi = (params.flags & AEC_PAD_RSI) !== 0;
   const restricted = (params.flags & AEC_RESTRICTED) !== 0 && n <= 4;
   const idLen = restricted ? (n <= 2 ? 1 : 2) : n <= 8 ? 3 : n <= 16 ? 4 : 5;
   const idUncompressed = (1 << idLen) - 1;
   const kMax = idUncompressed - 2; // largest split k the id can name
 
-  const out = new Uint32Array(count);
-  const buf = input;
-  const totalBits = buf.length * 8;
-  let pos = 0;
-  let o = 0;
-
-  // -- bit reading (big-endian); bounds are checked per block so corrupt input cannot overrun.
-  const bits = (k: number): number => {
-    if (k === 0) return 0;
-    if (pos + k > totalBits) throw new AecError(`stream ends at bit ${totalBits}, needed ${k} bits at bit ${pos}`);
-    let v: number;
-    if (k <= 25) {
-      const b = pos >>> 3;
-      const w = ((buf[b]! << 24) | ((buf[b + 1] ?? 0) << 16) | ((buf[b + 2] ?? 0) << 8) | (buf[b + 3] ?? 0)) >>> 0;
-      v = (w >>> (32 - k - (pos & 7))) & ((1 << k) - 1);
-    } else {
-      const hi = bits2(pos, k - 16);
-      const lo = bits2(pos + k - 16, 16);
-      v = hi * 65536 + lo;
-    }
-    pos += k;
-    return v;
-  };
-  const bits2 = (p: number, k: number): number => {
-    const b = p >>> 3;
-    const w = ((buf[b]! << 24) | ((buf[b + 1] ?? 0) << 16) | ((buf[b + 2] ?? 0) << 8) | (buf[b + 3] ?? 0)) >>> 0;
-    return (w >>> (32 - k - (p & 7))) & (k === 32 ? 0xffffffff : (1 << k) - 1);
-  };
-  /** Fundamental sequence code: the number of 0 bits before the next 1 bit. */
-  const fs = (): number => {
-    let zeros = 0;
-    for (;;) {
-      const b = pos >>> 3;
-      if (b >= buf.length) throw new AecError(`stream ends inside a fundamental sequence code at bit ${pos}`);
-      const off = pos & 7;
-      const byte = (buf[b]! << off) & 0xff;
-      if (byte !== 0) {
-        const z = Math.clz32(byte) - 24;
-        zeros += z;
-        pos += z + 1;
-        return zeros;
-      }
-      zeros += 8 - off;
-      pos += 8 - off;
-    }
-  };
-
-  // -- postprocessing state (inverse of the unit-delay predictor and mapping)
-  const xmax = signed ? 2 ** (n - 1) - 1 : 2 ** n - 1;
-  const med = 2 ** (n - 1);
-  const signBit = 2 ** (n - 1);
-  const full = 2 ** n;
-  let last = 0; // previous reconstructed sample (signed value when signed)
-
-  const emitRaw = (v: number): void => {
-    if (o < count) out[o++] = v;
-  };
-  const emitRef = (v: number): void => {
-    last = signed && v >= signBit ? v - full : v;
-    emitRaw(v);
-  };
-  const emitResidual = (d: number): void => {
-    if (!preprocess) {
-      emitRaw(d);
-      return;
-    }
-    const half = Math.floor(d / 2) + (d & 1);
-    let x: number;
-    if (signed) {
-      // Signed samples are predicted in offset-binary form (sign bit flipped), the same mapping
-      // as unsigned data, then flipped back to two's complement.
-      const u = last + med;
-      const upperS = u >= med;
-      const thetaS = upperS ? full - 1 - u : u;
-      const xu = half <= thetaS ? u + (d & 1 ? -(d + 1) / 2 : d / 2) : upperS ? full - 1 - d : d;
-      x = xu - med;
-      last = x;
-      // Out-of-range reconstructions (only from out-of-range encoder input) wrap to n bits.
-      emitRaw(((x % full) + full) % full);
-      return;
-    }
-    const upper = last >= med;
-    const theta = upper ? xmax - last : last;
-    if (half <= theta) x = last + (d & 1 ? -(d + 1) / 2 : d / 2);
-    else x = upper ? xmax - d : d;
-    last = x;
-    emitRaw(x);
-  };
-
-  const fsBuf = new Float64Array(J);
-  let blockInRsi = 0;
-  while (o < count) {
-    const ref = preprocess && blockInRsi === 0 ? 1 : 0;
-    if (pos + idLen > totalBits) throw new AecError(`stream ends at bit ${pos} with ${count - o} of ${count} samples still to decode`);
-    const id = bits(idLen);
-    // Low-entropy blocks put their one-bit selector before the reference sample; the others
-    // start with it right after the identifier.
-    const lowEntropy = id === 0;
-    const secondExtension = lowEntropy && bits(1) === 1;
-    if (ref) emitRef(bits(n));
-    let blocksUsed = 1;
-    if (lowEntropy) {
-      if (!secondExtension) {
-        // Zero-block run.
-        let zb = fs() + 1;
-        if (zb === 5) {
-          const segLeft = SEGMENT_BLOCKS - (blockInRsi % SEGMENT_BLOCKS);
-          zb = Math.min(rsi - blockInRsi, segLeft);
-        } else if (zb > 5) zb--;
-        blocksUsed = zb;
-        const zeros = zb * J - ref;
-        for (let i = 0; i < zeros && o < count; i++) emitResidual(0);
-      } else {
-        // Second extension: pairs (a, b) coded as m = (a+b)(a+b+1)/2 + b.
-        for (let i = ref; i < J; ) {
-          const m = fs();
-          const s = Math.floor((Math.sqrt(8 * m + 1) - 1) / 2);
-          const b = m - (s * (s + 1)) / 2;
-          if (b < 0 || b > s) throw new AecError(`invalid second-extension code ${m} at bit ${pos}`);
-          if ((i & 1) === 0) {
-            emitResidual(s - b);
-            i++;
+  const rd = new AecBitReader(input);
+  const span = rsi * J;
+  // One RSI, plus a block: the last block of the stream is decoded whole and its tail dropped.
+  const codes = new Uint32Array(Math.min(span, count) + J);
+  for (let first = 0; first < count; first += span) {
+    const want = Math.min(span, count - first);
+    let o = 0;
+    let blocks = 0;
+    while (o < want) {
+      const ref = preprocess && blocks === 0 ? 1 : 0;
+      if (rd.pos() + idLen > rd.totalBits) throw new AecError(`stream ends at bit ${rd.pos()} with ${count - first - o} of ${count} samples still to decode`);
+      const id = rd.bits(idLen);
+      let used = 1;
+      if (id === 0) {
+        // Low-entropy blocks put their one-bit selector before the reference sample.
+        const secondExtension = rd.bits(1) === 1;
+        if (ref) codes[o] = rd.bits(n);
+        if (!secondExtension) {
+          let zb = rd.fundamental() + 1;
+          if (zb === 5) zb = Math.min(rsi - blocks, SEGMENT_BLOCKS - (blocks % SEGMENT_BLOCKS));
+          else if (zb > 5) zb--;
+          used = zb;
+          codes.fill(0, o + ref, Math.min(o + zb * J, codes.length));
+        } else {
+          for (let i = o + ref, end = o + J; i < end; ) {
+            const m = rd.fundamental();
+            const s = m < SE_TABLE ? SE_SUM[m]! : Math.floor((Math.sqrt(8 * m + 1) - 1) / 2);
+            const b = m - (s * (s + 1)) / 2;
+            if (b < 0 || b > s) throw new AecError(`invalid second-extension code ${m} at bit ${rd.pos()}`);
+            if (((i - o) & 1) === 0) codes[i++] = s - b;
+            codes[i++] = b;
           }
-          emitResidual(b);
-          i++;
+        }
+      } else {
+        // The other options start with the reference sample right after the identifier.
+        if (ref) codes[o] = rd.bits(n);
+        if (id === idUncompressed) {
+          for (let i = o + ref, end = o + J; i < end; i++) codes[i] = rd.bits(n);
+        } else {
+          const k = id - 1;
+          if (k > kMax || k >= n) throw new AecError(`split option k=${k} is invalid for ${n}-bit samples at bit ${rd.pos()}`);
+          rd.split(codes, o + ref, o + J, k);
         }
       }
-    } else if (id === idUncompressed) {
-      for (let i = ref; i < J; i++) emitResidual(bits(n));
-    } else {
-      const k = id - 1;
-      if (k > kMax || k >= n) throw new AecError(`split option k=${k} is invalid for ${n}-bit samples at bit ${pos}`);
-      for (let i = ref; i < J; i++) fsBuf[i] = fs();
-      if (k === 0) for (let i = ref; i < J; i++) emitResidual(fsBuf[i]!);
-      else for (let i = ref; i < J; i++) emitResidual(fsBuf[i]! * 2 ** k + bits(k));
+      if (rd.pos() > rd.totalBits) throw new AecError(`stream ends at bit ${rd.totalBits} inside a block (needed up to bit ${rd.pos()})`);
+      o += used * J;
+      blocks += used;
+      if (blocks >= rsi) {
+        if (blocks > rsi) throw new AecError(`zero-block run crosses a reference sample interval at bit ${rd.pos()}`);
+        if (padRsi) rd.alignToByte();
+      }
     }
-    blockInRsi += blocksUsed;
-    if (blockInRsi >= rsi) {
-      if (blockInRsi > rsi) throw new AecError(`zero-block run crosses a reference sample interval at bit ${pos}`);
-      blockInRsi = 0;
-      if (padRsi) pos = (pos + 7) & ~7;
-    }
+    take(codes, want, first);
   }
-  return out;
 }

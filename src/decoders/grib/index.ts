@@ -239,7 +239,9 @@ async function* readWindow(path: string, sel: ReadSelection): AsyncGenerator<Col
     for (let ti = t[0]; ti < t[1]; ti++) {
       for (let si = l[0]; si < l[1]; si++) {
         const fields = sel.variables.map((v) => gi.fields.get(`${v}|${ti}|${si}`));
-        const decoded = await Promise.all(fields.map((f) => (f ? decodeField(src, f).then((d) => d.values) : Promise.resolve(null))));
+        // One field at a time: the source reuses one buffer for data sections.
+        const decoded: Array<Float64Array | null> = [];
+        for (const f of fields) decoded.push(f ? (await decodeField(src, f)).values : null);
         const meta = fields.find((f) => f) ?? null;
         for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
           const y1 = Math.min(y[1], y0 + bandRows);

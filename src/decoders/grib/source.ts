@@ -1,7 +1,7 @@
 /**
  * Positional reads of a file with a read-ahead window, so walking thousands of small GRIB
  * section headers costs a few large reads instead of one syscall per header; data sections are
- * read into buffers of their own with zero padding for the decode kernels.
+ * read into one reused, zero-padded buffer for the decode kernels.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { DecodeError } from '../errors.js';
@@ -13,6 +13,8 @@ const WINDOW = 1 << 20;
 export class FileSource {
   private winStart = 0;
   private win = new Uint8Array(0);
+  /** Where readPadded puts data sections, reused from one field to the next. */
+  private scratch: Uint8Array = new Uint8Array(0);
 
   private constructor(
     readonly path: string,
@@ -49,19 +51,23 @@ export class FileSource {
   }
 
   /**
-   * Bytes [offset, offset+length) (clipped at the end of the file: check the length you get) in a
-   * buffer of their own followed by PAD zero bytes, for the decode kernels' word-wise reads.
+   * Bytes [offset, offset+length) (clipped at the end of the file: check the length you get),
+   * followed by PAD zero bytes for the decode kernels' word-wise reads. They live in a scratch
+   * buffer that the next readPadded call on this source overwrites (one allocation per file
+   * instead of one per field, which the garbage collector has to free): decode one field at a
+   * time per source and keep nothing that points into it.
    */
   async readPadded(offset: number, length: number): Promise<Uint8Array> {
     const have = Math.max(0, Math.min(this.size, offset + length) - offset);
-    const buf = bytesUninitialized(have + PAD);
+    if (this.scratch.length < have + PAD) this.scratch = bytesUninitialized(have + PAD + (have >>> 3));
+    const buf = this.scratch;
     let got = have;
     if (offset >= this.winStart && offset + have <= this.winStart + this.win.length) {
       buf.set(this.win.subarray(offset - this.winStart, offset - this.winStart + have));
     } else if (have > 0) {
       got = (await this.fh.read(buf, 0, have, offset)).bytesRead;
     }
-    buf.fill(0, got);
+    buf.fill(0, got, got + PAD);
     return buf.subarray(0, got);
   }
 

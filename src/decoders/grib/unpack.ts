@@ -7,7 +7,7 @@
  * (0 bits per value, all packings but complex) is R everywhere: ecCodes writes the constant
  * itself as R even when D is not 0.
  */
-import { aecDecode, AecError } from '../codecs/ccsds.js';
+import { aecDecodeScaled, AecError } from '../codecs/ccsds.js';
 import { decodeJpeg2000 } from '../codecs/jpeg2000.js';
 import { decodePng } from '../codecs/png.js';
 import { DecodeError } from '../errors.js';
@@ -115,8 +115,7 @@ async function unpack(p: Packing, data: Uint8Array, n: number, out: Float64Array
     case 'ccsds': {
       if (p.bits === 0) return constant(p.r, out, at, n);
       const s = scaleOf(p.r, p.e, p.d);
-      const x = aecDecode(data, { bitsPerSample: p.bits, blockSize: p.blockSize, rsi: p.rsi, flags: p.flags }, n);
-      scaleFrom(x, n, s, out, at);
+      aecDecodeScaled(data, { bitsPerSample: p.bits, blockSize: p.blockSize, rsi: p.rsi, flags: p.flags }, n, s, out, at);
       return scaleCanGiveNaN(s) ? countNaN(out, at, n) : 0;
     }
   }

@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aecDecode, AecError, type AecParams } from '../../../src/decoders/codecs/ccsds.js';
+import { aecDecode, aecDecodeScaled, AecError, type AecParams } from '../../../src/decoders/codecs/ccsds.js';
 import { repoRoot } from '../../support/corpus.js';
 
 const dir = join(repoRoot, 'test/fixtures/ccsds');
@@ -44,6 +44,17 @@ describe('CCSDS / AEC decoder', () => {
     let firstBad = -1;
     for (let i = 0; i < c.count; i++) if (got[i] !== want[i]) { firstBad = i; break; }
     expect(firstBad, `first mismatch at ${firstBad}: ${got[firstBad]} vs ${want[firstBad]}`).toBe(-1);
+  });
+
+  it.each(cases)('decodes %s scaled into float64 as the samples scaled one by one', (name) => {
+    const c = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Case;
+    const enc = new Uint8Array(readFileSync(join(dir, `${name}.aec`)));
+    const samples = aecDecode(enc, c, c.count);
+    const scale = { r: -3.25, bscale: 2 ** -3, dscale: 0.1 };
+    const got = new Float64Array(c.count + 2).fill(-1);
+    aecDecodeScaled(enc, c, c.count, scale, got, 1);
+    const want = [-1, ...Array.from(samples, (x) => (x * scale.bscale + scale.r) * scale.dscale), -1];
+    expect(Array.from(got)).toEqual(want);
   });
 
   it('rejects truncated streams with a clear error instead of inventing samples', () => {
