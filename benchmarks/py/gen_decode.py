@@ -17,7 +17,10 @@ import os
 import sys
 import time
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # existing inputs are still listed; writing new ones fails per file with this error
+    np = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAMP = hashlib.sha256(open(__file__, 'rb').read()).hexdigest()

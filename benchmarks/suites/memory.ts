@@ -11,7 +11,7 @@ import { memoryMiB, startBridge, type Bridge } from '../lib/bridge.js';
 import { linkCatalog } from '../lib/catalog.js';
 import { DATA, py } from '../lib/paths.js';
 import { spawnTracked, stopChild } from '../lib/proc.js';
-import { metric, median, sideStats, type CaseResult } from '../lib/results.js';
+import { metric, median, sideStats, unavailable, type CaseResult } from '../lib/results.js';
 import { noMatch, selected, type Suite, type SuiteOptions } from '../lib/suite.js';
 
 const STREAMS = [1, 8, 32];
@@ -33,8 +33,13 @@ export interface BigFile {
 export function bigInputs(gbs: number[], log: (s: string) => void): BigFile[] {
   log(`inputs: ${gbs.join(', ')} GB NetCDF-3 file(s) in benchmarks/data/big (written by netCDF4-python when missing)`);
   const [cmd, args] = py('gen_big.py', join(DATA, 'big'), ...gbs.map(String));
-  const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return (JSON.parse(out) as { files: BigFile[] }).files;
+  try {
+    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    return (JSON.parse(out) as { files: BigFile[] }).files;
+  } catch (e) {
+    log(`input generator failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    return [];
+  }
 }
 
 interface Sample {
@@ -92,6 +97,7 @@ export const memorySuite: Suite = {
     if (!want.length) return noMatch(STREAMS.map((n) => `${n}-stream${n > 1 ? 's' : ''}`));
     const gb = Math.min(2, opts.maxGb);
     const [file] = bigInputs([gb], opts.log);
+    if (!file) return { cases: want.map((n) => unavailable(`${n}-stream${n > 1 ? 's' : ''}`, `${n} streams`, 'input file could not be generated here')), notes: [] };
     const notes = [`dataset: ${file!.note} (${(file!.bytes / 1e9).toFixed(2)} GB, ${file!.rows} rows)`];
     const catalog = linkCatalog('memory', { big: [file!.path] });
     const results: CaseResult[] = [];

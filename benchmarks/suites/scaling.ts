@@ -45,6 +45,7 @@ export const scalingSuite: Suite = {
     if (!sizes.length) return { cases: [], notes: [...notes, 'no input size selected'] };
     const rounds = opts.roundsGiven ? opts.rounds : 1;
     const files = bigInputs(sizes, opts.log);
+    if (!files.length) return { cases: [], notes: [...notes, 'input files could not be generated here (n/a)'], rounds };
     const results: CaseResult[] = [];
     const perGb = new Map<number, number[]>();
     const peaks = new Map<number, number[]>();
