@@ -49,6 +49,7 @@ export class BlockReader {
   readonly blockBytes: number;
   private readonly rowSamples: number;
   private scratch = new Uint8Array(0);
+  private readonly readBuffers: Buffer[] = [];
 
   private constructor(
     private readonly fh: FileHandle,
@@ -68,8 +69,12 @@ export class BlockReader {
     await this.fh.close();
   }
 
-  /** Compressed bytes of the given blocks, in the order asked; runs of nearby blocks share one read. */
+  /**
+   * Compressed bytes of the given blocks, in the order asked; runs of nearby blocks share one
+   * read. The read buffers are reused by the next fetch: use the blocks before asking again.
+   */
   async fetch(indices: number[]): Promise<RawBlock[]> {
+    let reads = 0;
     const offsets = this.l.offsets!;
     const counts = this.l.byteCounts!;
     const out = new Array<RawBlock>(indices.length);
@@ -90,7 +95,9 @@ export class BlockReader {
         end = Math.max(end, o.at + o.len);
       }
       const span = end - first.at;
-      const buf = Buffer.allocUnsafe(span);
+      let buf = this.readBuffers[reads];
+      if (!buf || buf.length < span) buf = this.readBuffers[reads] = Buffer.allocUnsafeSlow(span);
+      reads++;
       const { bytesRead } = await this.fh.read(buf, 0, span, first.at);
       for (let j = k; j < m; j++) {
         const o = order[j]!;
@@ -109,7 +116,10 @@ export class BlockReader {
    * file share one readv, the bytes between them going to a scratch buffer.
    */
   async scatter(segments: Segment[]): Promise<void> {
-    segments.sort((a, b) => a.at - b.at);
+    // Blocks come in file order in GDAL files; sort only when they do not.
+    let sorted = true;
+    for (let i = 1; i < segments.length && sorted; i++) sorted = segments[i - 1]!.at <= segments[i]!.at;
+    if (!sorted) segments.sort((a, b) => a.at - b.at);
     for (let k = 0; k < segments.length; ) {
       const start = segments[k]!.at;
       const iov: Uint8Array[] = [];
