@@ -7,6 +7,7 @@
  * The per-value loops live in unpack.ts; this module decides which one a variable needs.
  */
 import { validityFromNaN } from '../validity.js';
+import { uninitialisedFloat32, uninitialisedFloat64 } from './buffers.js';
 import { maskFillBySearch, maskFloatsInPlace, unpackByTable, unpackWide, type Arith, type MaskRule, type NarrowInts } from './unpack.js';
 import { attrNumber, attrNumbers, attrString, type NcArray, type NcType, type NcVariable } from './variable.js';
 
@@ -132,6 +133,11 @@ export function decodeCfValues(raw: NcArray, p: CfPacking): Float32Array | Float
   return values;
 }
 
+/** True when decodeCf masks `raw` in place and returns it (unpacked float data of the output type). */
+export function decodesInPlace(raw: NcArray, p: CfPacking): boolean {
+  return inPlace(raw, p);
+}
+
 /** Unpacked float data of the output type: masked where they are, no new array. */
 function inPlace(src: NcArray, p: CfPacking): boolean {
   const packed = p.scale !== undefined || p.offset !== undefined;
@@ -144,10 +150,9 @@ function unpackOther(src: NcArray, p: CfPacking, out: Float32Array | Float64Arra
   return wide ? unpackWide(src, maskRule(p), arith(p), out) : decodeGeneric(src, p, out);
 }
 
-/** A float array the caller overwrites entirely: allocated without the zero-filling pass. */
+/** A float array the caller overwrites entirely (see buffers.ts). */
 function uninitialised(f32: boolean, n: number): Float32Array | Float64Array {
-  const b = Buffer.allocUnsafeSlow(n * (f32 ? 4 : 8));
-  return f32 ? new Float32Array(b.buffer, b.byteOffset, n) : new Float64Array(b.buffer, b.byteOffset, n);
+  return f32 ? uninitialisedFloat32(n) : uninitialisedFloat64(n);
 }
 
 function maskRule(p: CfPacking): MaskRule {

@@ -9,6 +9,7 @@
  * missing from the index, which libhdf5 fills with the fill value) throws Hdf5FormatError, and
  * hdf5.ts reads that variable through h5wasm instead.
  */
+import { uninitialisedBytes } from '../cf/buffers.js';
 import { btree1Chunks, type StoredChunk } from './hdf5-btree.js';
 import { shuffledChunk, supportedPipeline, undoFilters, unshuffleRange, type Filter } from './hdf5-filters.js';
 import { chunkIndex, Hdf5FormatError, LAYOUT_MESSAGE, objectHeaderMessages, type ReadAt, type Superblock } from './hdf5-format.js';
@@ -153,12 +154,6 @@ function place(
     }
     if (d < 0) break;
   }
-}
-
-/** A byte buffer whose contents the caller overwrites entirely (no zero-filling pass). */
-function uninitialisedBytes(n: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(n);
-  return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
 function strides(shape: number[]): number[] {

@@ -6,6 +6,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
+import { uninitialisedBytes } from '../cf/buffers.js';
 import type { AttrValue, NcArray, NcType, NcVariable } from '../cf/variable.js';
 import { TYPE_BYTES, type NcBackend } from './backend.js';
 import { preadFully } from './pread.js';
@@ -69,7 +70,7 @@ export class NetCDF3Backend implements NcBackend {
     if (total > MAX_VALUES_PER_READ) throw new DecodeError('LIMIT', this.path, `variable ${name}: window of ${total} values is too large`);
     const bytes = TYPE_BYTES[v.type];
     // Every byte is read below (a short read throws), so the buffer is not zero-filled first.
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(total * bytes).buffer, 0, total * bytes);
+    const out = uninitialisedBytes(total * bytes);
     if (total === 0) return view(v.type, out);
     const shape = v.shape;
     // Records: the first dimension of a record variable indexes records, each recordStep apart.

@@ -3,26 +3,28 @@
  * band of y rows of one time step (all levels at once when the whole y range fits), with
  * lat/lon/level (and projected x/y) columns beside the decoded variables.
  */
-import { cfPacking, decodeCf, type Decoded } from '../cf/packing.js';
+import { cfPacking, decodeCf, decodesInPlace, type CfPacking, type Decoded } from '../cf/packing.js';
+import type { NcArray } from '../cf/variable.js';
 import { asDecodeError } from '../errors.js';
 import type { ColumnBatch, ColumnData, ReadSelection } from '../types.js';
-import { sliceBitmap } from '../validity.js';
 import { axisRange, DEFAULT_BATCH_BYTES } from '../window.js';
-import { cellCoordinates, nullWhereNaN } from './cell-grids.js';
+import { cellCoordinates } from './cell-grids.js';
 import type { GeoLayout, Grouping } from './layout.js';
 import { openBackend } from './open.js';
+import { pointColumns, rowPatterns } from './point-columns.js';
 import { breathe } from './pread.js';
 import { timeColumns } from './time-columns.js';
 
 /** Raw bytes of one variable's stripe, at most (float64 counted); bounds memory per read. */
 const STRIPE_BYTES = 32 * 1024 * 1024;
 
-/** Rows [a, b) of a decoded stripe as arrays of their own (batches are transferred whole). */
-function rowsOf(d: Decoded, a: number, b: number): Decoded {
-  const values = d.values.slice(a, b);
-  if (!d.validity || d.nullCount === 0) return { values, nullCount: 0 };
-  const { bitmap, nullCount } = sliceBitmap(d.validity, a, b);
-  return nullCount ? { values, validity: bitmap.byteOffset === 0 && bitmap.buffer !== d.validity.buffer ? bitmap : bitmap.slice(), nullCount } : { values, nullCount: 0 };
+/**
+ * Rows [a, b) of a raw stripe decoded into arrays of their own (batches are transferred whole,
+ * so they never share a buffer), with their own validity bitmap. Packed data decode straight
+ * from the stripe; float data, masked in place, are copied first.
+ */
+function decodeRows(raw: NcArray, p: CfPacking, a: number, b: number): Decoded {
+  return decodeCf(decodesInPlace(raw, p) ? raw.slice(a, b) : raw.subarray(a, b), p);
 }
 
 export async function* readPointsWindow(path: string, g: Grouping & { layout: GeoLayout }, sel: ReadSelection): AsyncGenerator<ColumnBatch> {
@@ -54,12 +56,13 @@ export async function* readPointsWindow(path: string, g: Grouping & { layout: Ge
   try {
     const vars = sel.variables.map((n) => b.variables.find((v) => v.name === n)!);
     const packings = vars.map((v) => cfPacking(v));
+    const patterns = rowPatterns(group, layout.curvilinear, x);
     for (let ti = t[0]; ti < t[1]; ti++) {
       for (let l0 = l[0]; l0 < l[1]; l0 += levelStep) {
         const lc = Math.min(levelStep, l[1] - l0);
         for (let s0 = y[0]; s0 < y[1]; s0 += stripeRows) {
           const s1 = Math.min(y[1], s0 + stripeRows);
-          const stripe: Decoded[] = [];
+          const stripe: NcArray[] = [];
           for (let k = 0; k < vars.length; k++) {
             const start: number[] = [];
             const count: number[] = [];
@@ -69,7 +72,7 @@ export async function* readPointsWindow(path: string, g: Grouping & { layout: Ge
               else if (role === 'lat') (start.push(s0), count.push(s1 - s0));
               else (start.push(x[0]), count.push(nx));
             });
-            stripe.push(decodeCf(await b.read(vars[k]!.name, start, count), packings[k]!));
+            stripe.push(await b.read(vars[k]!.name, start, count));
           }
           for (let y0 = s0; y0 < s1; y0 += bandRows) {
             const y1 = Math.min(s1, y0 + bandRows);
@@ -77,47 +80,13 @@ export async function* readPointsWindow(path: string, g: Grouping & { layout: Ge
             const rows = lc * ny * nx;
             const columns: ColumnData[] = [];
             if (group.times.length > 0) columns.push(...timeColumns(g, hasTime ? ti : 0, rows));
-            const lat = new Float64Array(rows);
-            const lon = new Float64Array(rows);
-            const level = hasLevel ? new Float64Array(rows) : undefined;
             const cells = layout.curvilinear ? await cellCoordinates(b, layout.curvilinear, [y0, y1], x) : undefined;
-            let i = 0;
-            for (let li = 0; li < lc; li++) {
-              if (cells) {
-                lat.set(cells.lat, i);
-                lon.set(cells.lon, i);
-                if (level) level.fill(group.levels[l0 + li]!, i, i + ny * nx);
-                i += ny * nx;
-                continue;
-              }
-              for (let yi = 0; yi < ny; yi++) {
-                const la = group.grid.rowLat[y0 + yi]![0];
-                lat.fill(la, i, i + nx);
-                for (let xi = 0; xi < nx; xi++) lon[i + xi] = group.grid.colLon[x[0] + xi]![0];
-                if (level) level.fill(group.levels[l0 + li]!, i, i + nx);
-                i += nx;
-              }
-            }
-            if (layout.curvilinear?.kind === 'projected') {
-              const geo = nullWhereNaN(lat);
-              columns.push({ name: 'lat', values: lat, ...geo }, { name: 'lon', values: lon, ...geo });
-            } else columns.push({ name: 'lat', values: lat, nullCount: 0 }, { name: 'lon', values: lon, nullCount: 0 });
-            if (level) columns.push({ name: 'level', values: level, nullCount: 0 });
-            if (layout.curvilinear?.kind === 'projected') {
-              const { xs, ys } = layout.curvilinear;
-              const xc = new Float64Array(rows);
-              const yc = new Float64Array(rows);
-              for (let k = 0; k < rows; k++) {
-                const cell = k % (ny * nx);
-                xc[k] = xs![x[0] + (cell % nx)]!;
-                yc[k] = ys![y0 + Math.floor(cell / nx)]!;
-              }
-              columns.push({ name: 'x', values: xc, nullCount: 0 }, { name: 'y', values: yc, nullCount: 0 });
-            }
+            const levels = hasLevel ? group.levels.slice(l0, l0 + lc) : [];
+            columns.push(...pointColumns(group, layout.curvilinear, cells, patterns, { levels, y0, ny, nx }, hasLevel));
             const whole = y0 === s0 && y1 === s1;
             for (let k = 0; k < vars.length; k++) {
               // Rows of a band are contiguous in the stripe (one level per stripe unless all fit).
-              const d = whole ? stripe[k]! : rowsOf(stripe[k]!, (y0 - s0) * nx, (y1 - s0) * nx);
+              const d = whole ? decodeCf(stripe[k]!, packings[k]!) : decodeRows(stripe[k]!, packings[k]!, (y0 - s0) * nx, (y1 - s0) * nx);
               columns.push({ name: vars[k]!.name, values: d.values, validity: d.validity, nullCount: d.nullCount });
             }
             yield { numRows: rows, columns };
