@@ -11,6 +11,7 @@ import { inflateSync } from 'node:zlib';
 import { ZSTDDecoder } from 'zstddec/stream';
 import { CodecError, decodeLzw, decodePackBits, LZW_SLACK } from './block-codecs.js';
 import { blockStride, sampleBytes, type RasterLayout } from './layout.js';
+import { wasmLzw } from './lzw-wasm.js';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.js';
 
 /** Neighbouring blocks closer than this are fetched in one read (the gap is read and dropped). */
@@ -185,8 +186,10 @@ export class BlockReader {
     switch (this.l.compression) {
       case 1:
         return input;
-      case 5:
-        return decodeLzw(input, max, this.scratchOf(max + LZW_SLACK));
+      case 5: {
+        const wasm = wasmLzw();
+        return wasm ? wasm.decode(input, max) : decodeLzw(input, max, this.scratchOf(max + LZW_SLACK));
+      }
       case 8:
       case 32946: {
         // One output chunk of the block's size: zlib's default 16 KiB chunks are concatenated afterwards.

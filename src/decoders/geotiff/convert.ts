@@ -84,10 +84,16 @@ export function copyHorizontal(src: Uint8Array | Uint16Array | Uint32Array, sign
     let acc = 0;
     for (let j = base, end = base + p.c0; j < end; j++) acc = (acc + src[j]!) | 0;
     if (o.nodata === null && o.scale === 1 && o.offset === 0) {
-      if (signed) accumulateSigned(src, base + p.c0, base + p.c1, acc, shift, o.values, k);
+      // An integer output of the sample's width cuts the sum to its width and sign itself.
+      if (o.values.BYTES_PER_ELEMENT === src.BYTES_PER_ELEMENT && !(o.values instanceof Float32Array)) accumulateRaw(src, base + p.c0, base + p.c1, acc, o.values, k);
+      else if (signed) accumulateSigned(src, base + p.c0, base + p.c1, acc, shift, o.values, k);
       else accumulateUnsigned(src, base + p.c0, base + p.c1, acc, shift, o.values, k);
     } else accumulateConverted(src, base + p.c0, base + p.c1, acc, shift, signed, o, k);
   }
+}
+
+function accumulateRaw(src: Uint8Array | Uint16Array | Uint32Array, from: number, to: number, acc: number, out: SampleArray, k: number): void {
+  for (let j = from; j < to; j++) out[k++] = acc = (acc + src[j]!) | 0;
 }
 
 function accumulateSigned(src: Uint8Array | Uint16Array | Uint32Array, from: number, to: number, acc: number, shift: number, out: SampleArray, k: number): void {
