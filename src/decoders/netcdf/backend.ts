@@ -17,6 +17,8 @@ export interface NcBackend {
    * may overwrite it in place.
    */
   read(name: string, start: number[], count: number[]): Promise<NcArray>;
+  /** The storage chunk shape of a variable (NetCDF-4 chunked layout), or null when it has none. */
+  chunkShape(name: string): number[] | null;
   close(): Promise<void>;
 }
 

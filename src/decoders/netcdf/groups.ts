@@ -24,6 +24,26 @@ function variableInfos(vars: NcVariable[]): VariableGroup['variables'] {
   });
 }
 
+/**
+ * Grid rows decoded together: the chunk length along the y dimension (index `yDim`) of chunked
+ * variables, so the planner cuts partitions on chunk boundaries (a chunk split between two
+ * partitions is inflated by both). Variables chunked differently give the least common multiple
+ * when it fits in the grid, else the longest chunk.
+ */
+function blockRowsOf(b: NcBackend, vars: NcVariable[], yDim: number): { blockRows?: number } {
+  if (yDim < 0) return {};
+  const rows = [...new Set(vars.map((v) => b.chunkShape(v.name)?.[yDim]).filter((r): r is number => !!r && r > 1))];
+  if (rows.length === 0) return {};
+  const ny = vars[0]!.shape[yDim] ?? 1;
+  const lcm = rows.reduce((a, r) => (a * r) / gcd(a, r));
+  return { blockRows: Math.min(ny, lcm <= ny ? lcm : Math.max(...rows)) };
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
 /** A scalar time coordinate (e.g. a daily file's `day` or `time` variable with no dimension). */
 function scalarTime(all: NcVariable[], v: NcVariable): NcVariable | undefined {
   const named = (attrString(v.attrs.coordinates) ?? '').split(/\s+/).filter(Boolean);
@@ -66,7 +86,7 @@ async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[]): Pr
     coordinates,
     times: time.times,
     levels: [],
-    grid: { kind: 'array', ny, nx, rowLat: [], colLon: [] },
+    grid: { kind: 'array', ny, nx, rowLat: [], colLon: [], ...blockRowsOf(b, vars, hasTime ? 1 : 0) },
     metadata,
   };
   return { group, layout: { kind: 'array', dims, hasTime, dimColumns }, rawTimes: time.raw };
@@ -134,7 +154,15 @@ async function buildGeoGroup(b: NcBackend, id: string, vars: NcVariable[], layou
     coordinates,
     times: time.times,
     levels,
-    grid: { kind: c ? (c.kind === 'projected' ? 'projected' : 'curvilinear') : 'regular', ny, nx, rowLat: extents.rowLat, colLon: extents.colLon, crs: c?.kind === 'projected' ? c.def : 'EPSG:4326' },
+    grid: {
+      kind: c ? (c.kind === 'projected' ? 'projected' : 'curvilinear') : 'regular',
+      ny,
+      nx,
+      rowLat: extents.rowLat,
+      colLon: extents.colLon,
+      crs: c?.kind === 'projected' ? c.def : 'EPSG:4326',
+      ...blockRowsOf(b, vars, layout.roles.indexOf('lat')),
+    },
     metadata,
   };
   return { group, layout, rawTimes: time.raw };

@@ -126,6 +126,13 @@ export class HDF5Backend implements NcBackend {
     }
   }
 
+  chunkShape(name: string): number[] | null {
+    const ds = this.file.get(name);
+    if (!(ds instanceof h5wasm.Dataset)) return null;
+    const chunks = ds.metadata.chunks;
+    return chunks ? chunks.map(Number) : null;
+  }
+
   async close(): Promise<void> {
     this.file.close();
     const n = await this.native?.catch(() => null);

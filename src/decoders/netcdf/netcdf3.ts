@@ -124,6 +124,11 @@ export class NetCDF3Backend implements NcBackend {
     return view(v.type, out);
   }
 
+  /** Classic files have no chunks: any band of rows reads only its own bytes. */
+  chunkShape(): null {
+    return null;
+  }
+
   close(): Promise<void> {
     return this.fh.close();
   }

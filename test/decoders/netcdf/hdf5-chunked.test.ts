@@ -122,3 +122,17 @@ describe('HDF5Backend', () => {
     }
   });
 });
+
+describe('block rows', () => {
+  it('tell the planner the chunk length along y (the longest when variables differ and no common multiple fits)', async () => {
+    const { netcdfDecoder } = await import('../../../src/decoders/netcdf/index.js');
+    const desc = await netcdfDecoder.describe(fixture);
+    // (t, y, x) variables chunked 2, 1, 3, 3, 1 and 1 along t (their first, "y" dimension here).
+    const g = desc.groups.find((x) => x.variables.some((v) => v.name === 'f32_big'))!;
+    expect(g.grid.blockRows).toBe(3);
+    // (y, x) variables chunked 8, 30 and 11 rows: lcm 1320 > 30 rows, so the longest.
+    expect(desc.groups.find((x) => x.variables.some((v) => v.name === 'i32_big'))!.grid.blockRows).toBe(30);
+    const classic = await netcdfDecoder.describe(join(repoRoot, 'test/fixtures/netcdf/ref_nctest_classic.nc'));
+    expect(classic.groups.every((x) => x.grid.blockRows === undefined)).toBe(true);
+  });
+});
