@@ -26,4 +26,10 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null || true)" != "$w
   echo "$want" > "$STAMP"
 fi
 
+# Our side runs compiled, like `wekeo serve` (see BUILD in benchmarks/lib/paths.ts).
+log "compiling the work tree for the measured processes (benchmarks/data/build)"
+rm -rf benchmarks/data/build
+npx tsc -p benchmarks/tsconfig.build.json >&2
+mkdir -p benchmarks/data/build && ln -sfn ../../../proto benchmarks/data/build/proto
+
 exec node --import tsx benchmarks/lib/main.ts "$@"

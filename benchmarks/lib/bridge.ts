@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from './proc.js';
-import { ROOT, tsNode } from './paths.js';
+import { ROOT, nodeWorker } from './paths.js';
 
 export interface Bridge {
   uri: string;
@@ -36,7 +36,7 @@ export async function startBridge(catalog: string, opts: BridgeOptions = {}): Pr
   if (opts.targetRows) args.push('--target-rows', String(opts.targetRows));
   if (opts.workers) args.push('--workers', String(opts.workers));
   if (opts.cacheMem !== undefined && serveHasOption('cache-mem')) args.push('--cache-mem', opts.cacheMem);
-  const [cmd, argv] = tsNode('workers/serve.ts', ...args);
+  const [cmd, argv] = nodeWorker('workers/serve.ts', ...args);
   const s = await startServer('bridge', cmd, argv, /^wekeo-bridge listening on (grpc:\/\/\S+)/);
   const pid = s.child.pid!;
   opts.log?.(`bridge up on ${s.address} (pid ${pid}, catalog ${catalog})`);

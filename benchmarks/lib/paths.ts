@@ -9,8 +9,16 @@ export const PY_DIR = join(BENCH, 'py');
 export const VENV_PYTHON = process.env.BENCH_PYTHON ?? join(ROOT, '.venv-bench', 'bin', 'python');
 
 /** Arguments that run a TypeScript file under tsx in a plain `node` process (one pid to watch and stop). */
-export function tsNode(file: string, ...args: string[]): [string, string[]] {
-  return [process.execPath, ['--import', 'tsx', join(BENCH, file), ...args]];
+/**
+ * Where run.sh compiles the work tree (src/ and the Node workers) before the suites run: our side
+ * runs as plain compiled JavaScript, as `wekeo serve` does in production. A TypeScript loader in
+ * the measured processes would add its own memory and GC work (hundreds of MiB per thread).
+ */
+export const BUILD = join(DATA, 'build');
+
+/** A Node worker of the suites (benchmarks/workers/FILE.ts), run from its compiled build. */
+export function nodeWorker(file: string, ...args: string[]): [string, string[]] {
+  return [process.execPath, [join(BUILD, 'benchmarks', file.replace(/\.ts$/, '.js')), ...args]];
 }
 
 export function py(file: string, ...args: string[]): [string, string[]] {

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runInterleaved, type CaseSpec, type SideSpec } from '../lib/harness.js';
-import { DATA, py, tsNode } from '../lib/paths.js';
+import { DATA, py, nodeWorker } from '../lib/paths.js';
 import { JsonWorker } from '../lib/proc.js';
 import { unavailable, type CaseResult } from '../lib/results.js';
 import { noMatch, selected, type Suite, type SuiteOptions } from '../lib/suite.js';
@@ -60,7 +60,7 @@ export function decodeInputs(names: string[], log: (s: string) => void): Manifes
 }
 
 async function poolAvailable(path: string): Promise<string | null> {
-  const [cmd, args] = tsNode('workers/decode.ts', 'pool', path);
+  const [cmd, args] = nodeWorker('workers/decode.ts', 'pool', path);
   const w = await JsonWorker.start('decode-pool probe', cmd, args);
   if (typeof w === 'string') return w;
   await w.quit();
@@ -107,10 +107,10 @@ export const decodeSuite: Suite = {
         continue;
       }
       const sides: SideSpec[] = [];
-      const ours = tsNode('workers/decode.ts', 'single', f.path);
+      const ours = nodeWorker('workers/decode.ts', 'single', f.path);
       sides.push({ key: 'ours', label: 'ours', cmd: ours[0], args: ours[1] });
       if (!poolMissing) {
-        const pool = tsNode('workers/decode.ts', 'pool', f.path);
+        const pool = nodeWorker('workers/decode.ts', 'pool', f.path);
         sides.push({ key: 'pool', label: 'pool', cmd: pool[0], args: pool[1] });
       }
       const ref = py('ref_decode.py', c.kind, f.path);

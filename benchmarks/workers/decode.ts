@@ -3,8 +3,8 @@
  * the decoder plugin's `decodeAll(path)` (the `inspect` kernel), timed in-process. Every chunk is
  * consumed and nothing else is touched.
  *
- *   node --import tsx benchmarks/workers/decode.ts single PATH   one thread (fair against the C tools)
- *   node --import tsx benchmarks/workers/decode.ts pool PATH     DecodePool.decodeAll, when it exists
+ *   node benchmarks/data/build/benchmarks/workers/decode.js single PATH   one thread (fair against the C tools)
+ *   node benchmarks/data/build/benchmarks/workers/decode.js pool PATH     DecodePool.decodeAll, when it exists
  */
 import { performance } from 'node:perf_hooks';
 import { detect } from '../../src/decoders/registry.js';

@@ -1,6 +1,7 @@
 /**
- * `wekeo serve` from the TypeScript sources (no build step, so the suite measures the work tree
- * as it is): node --import tsx benchmarks/workers/serve.ts --catalog DIR --port 0 ...
+ * `wekeo serve` for the suites, run from the compiled work tree (benchmarks/data/build, made by
+ * run.sh), so the bridge measured is the production one:
+ *   node benchmarks/data/build/benchmarks/workers/serve.js --catalog DIR --port 0 ...
  */
 import { run } from '../../src/cli/main.js';
 
