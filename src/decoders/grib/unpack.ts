@@ -9,7 +9,7 @@
  */
 import { aecDecodeScaled, AecError } from '../codecs/ccsds.js';
 import { decodeJpeg2000 } from '../codecs/jpeg2000.js';
-import { decodePng } from '../codecs/png.js';
+import { decodePngScaled, pngSampleCount } from '../codecs/png.js';
 import { DecodeError } from '../errors.js';
 import { countPresent, expandBitmap } from './bitmap.js';
 import { unpackComplex } from './complex.js';
@@ -104,10 +104,13 @@ async function unpack(p: Packing, data: Uint8Array, n: number, out: Float64Array
       if (p.bits === 0) return constant(p.r, out, at, n);
       const s = scaleOf(p.r, p.e, p.d);
       if (data.length === 0) out.fill((0 * s.bscale + s.r) * s.dscale, at, at + n);
-      else {
-        const what = p.kind === 'png' ? 'PNG' : 'JPEG 2000';
-        const x = p.kind === 'png' ? decodePng(data) : await decodeJpeg2000(data);
-        if (x.length !== n) throw new DecodeError('CORRUPT', path, `${where}, data section: ${what} image has ${x.length} samples, expected ${n}`);
+      else if (p.kind === 'png') {
+        const samples = pngSampleCount(data);
+        if (samples !== n) throw new DecodeError('CORRUPT', path, `${where}, data section: PNG image has ${samples} samples, expected ${n}`);
+        decodePngScaled(data, s, out, at);
+      } else {
+        const x = await decodeJpeg2000(data);
+        if (x.length !== n) throw new DecodeError('CORRUPT', path, `${where}, data section: JPEG 2000 image has ${x.length} samples, expected ${n}`);
         scaleFrom(x, n, s, out, at);
       }
       return scaleCanGiveNaN(s) ? countNaN(out, at, n) : 0;
