@@ -2,7 +2,11 @@
  * A window of bands through our block reader: every block the window touches is fetched (one
  * read per run of neighbouring blocks), decoded once, and each band's part of it is converted
  * straight into that band's output array. Chunky blocks serve all bands from one decode; planar
- * images decode only the planes of the bands asked for.
+ * images decode only the planes of the bands asked for. Where nothing is left to convert, the
+ * last step writes the output itself: uncompressed rows of the output's own type are read from
+ * the file into it, predictor 3 assembles float samples into it (WebAssembly SIMD for float32),
+ * and predictor 2 on integer samples is undone while copying. Every pixel of the window is written exactly once
+ * (the outputs are not zeroed beforehand), and the bands must be distinct.
  */
 import { sampleArray, type BlockReader, type Segment } from './block-reader.js';
 import { CodecError } from './block-codecs.js';

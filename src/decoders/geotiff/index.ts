@@ -64,8 +64,9 @@ function bytesPerRow(bands: Band[], nx: number, withMask: boolean): number {
   return nx * (bands.reduce((s, b) => s + (b.type === 'float64' ? 8 : 4), 0) + (withMask ? 1 : 0));
 }
 
+/** The bands a selection names, each once (a variable named twice is decoded once). */
 function wantedBands(path: string, info: Info, sel: ReadSelection, withMask: boolean): Band[] {
-  return sel.variables
+  return [...new Set(sel.variables)]
     .filter((v) => !(withMask && v === MASK))
     .map((v) => {
       const b = info.bands.find((x) => x.name === v);

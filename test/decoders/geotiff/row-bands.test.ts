@@ -68,3 +68,18 @@ describe('row bands', () => {
     expect(bands.every(([a, b]) => b - a <= 64)).toBe(true);
   });
 });
+
+describe('selections', () => {
+  it('a variable named twice is decoded once and given twice', async () => {
+    const path = join(fixtures, 'f32_tiled_zstd_pred3_nodata.tif');
+    const once: number[] = [];
+    for await (const b of geotiffDecoder.read(path, { group: 'raster', variables: ['band_1'], y: [10, 20] })) once.push(...(b.columns.at(-1)!.values as Float32Array));
+    const twice: number[][] = [[], []];
+    for await (const b of geotiffDecoder.read(path, { group: 'raster', variables: ['band_1', 'band_1'], y: [10, 20] })) {
+      twice[0]!.push(...(b.columns.at(-2)!.values as Float32Array));
+      twice[1]!.push(...(b.columns.at(-1)!.values as Float32Array));
+    }
+    expect(twice[0]).toEqual(once);
+    expect(twice[1]).toEqual(once);
+  });
+});
