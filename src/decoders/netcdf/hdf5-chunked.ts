@@ -4,6 +4,8 @@
  * with one positional read per run of adjacent chunks (into a reused buffer), inflated natively
  * (hdf5-filters.ts) and unshuffled straight into their place in the C-order result, so each
  * value is written once after inflating. Big-endian data are swapped in place at the end.
+ * Chunks a request needs only part of (a band of rows, a stripe boundary) are kept, unshuffled,
+ * in a small per-dataset cache, so the next request of the same read does not inflate them again.
  *
  * Anything this reader does not handle (other layouts or chunk indexes, other filters, chunks
  * missing from the index, which libhdf5 fills with the fill value) throws Hdf5FormatError, and
@@ -11,7 +13,7 @@
  */
 import { uninitialisedBytes } from '../cf/buffers.js';
 import { btree1Chunks, type StoredChunk } from './hdf5-btree.js';
-import { shuffledChunk, supportedPipeline, undoFilters, unshuffleRange, type Filter } from './hdf5-filters.js';
+import { shuffledChunk, supportedPipeline, undoFilters, unshuffle, unshuffleRange, type Filter } from './hdf5-filters.js';
 import { chunkIndex, Hdf5FormatError, LAYOUT_MESSAGE, objectHeaderMessages, type ReadAt, type Superblock } from './hdf5-format.js';
 
 export interface ChunkedDataset {
@@ -24,7 +26,15 @@ export interface ChunkedDataset {
   chunks: Map<string, StoredChunk>;
   /** Buffer for stored chunk bytes, reused from read to read (taken while a read uses it). */
   scratch?: Uint8Array;
+  /** Partly used chunks, raw (unfiltered, file byte order), by key; least recently used first. */
+  cache: Map<string, Uint8Array>;
+  cacheBytes: number;
+  /** Chunks inflated so far (tests check that a chunk is inflated once per read). */
+  inflated: number;
 }
+
+/** Raw bytes of partly used chunks kept per dataset (a backend lives for one read or decodeAll). */
+const CHUNK_CACHE_BYTES = 32 << 20;
 
 /** Largest run of adjacent stored chunks read at once. */
 const MAX_READ_SPAN = 16 << 20;
@@ -54,7 +64,7 @@ export async function planChunked(
     if (!(c.size > 0) || sb.base + c.address + c.size > fileSize) throw new Hdf5FormatError('chunk outside the file');
     chunks.set(at.join(','), c);
   }
-  return { shape: meta.shape, chunk: index.chunk, elemSize: meta.elemSize, littleEndian: meta.littleEndian, filters: meta.filters, chunks };
+  return { shape: meta.shape, chunk: index.chunk, elemSize: meta.elemSize, littleEndian: meta.littleEndian, filters: meta.filters, chunks, cache: new Map(), cacheBytes: 0, inflated: 0 };
 }
 
 /** The hyperslab [start, start + count) as native-endian bytes in C order. */
@@ -66,7 +76,16 @@ export async function readChunked(read: ReadAt, sb: Superblock, ds: ChunkedDatas
   if (total === 0) return out;
   const out32 = new Uint32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
   const rawSize = chunk.reduce((a, b) => a * b, 1) * elemSize;
-  const needed = chunksOf(ds, start, count).sort((a, b) => a.stored.address - b.stored.address);
+  const needed: Needed[] = [];
+  for (const c of chunksOf(ds, start, count)) {
+    const cached = ds.cache.get(c.key);
+    if (cached) {
+      ds.cache.delete(c.key); // most recently used last
+      ds.cache.set(c.key, cached);
+      place({ bytes: cached, shuffled: false }, chunk, c.origin, out, out32, start, count, elemSize);
+    } else needed.push(c);
+  }
+  needed.sort((a, b) => a.stored.address - b.stored.address);
   const scratch = ds.scratch;
   ds.scratch = undefined;
   let buf = scratch ?? new Uint8Array(0);
@@ -83,9 +102,12 @@ export async function readChunked(read: ReadAt, sb: Superblock, ds: ChunkedDatas
       if (buf.length < end - from) buf = new Uint8Array(end - from);
       const span = await read(sb.base + from, end - from, buf);
       for (; i < j; i++) {
-        const { stored, origin } = needed[i]!;
+        const { stored, origin, key } = needed[i]!;
         const bytes = span.subarray(stored.address - from, stored.address - from + stored.size);
-        place(undoFilters(bytes, ds.filters, stored.filterMask, rawSize), chunk, origin, out, out32, start, count, elemSize);
+        let raw = undoFilters(bytes, ds.filters, stored.filterMask, rawSize);
+        ds.inflated++;
+        if (!usedUp(ds, origin, start, count)) raw = { bytes: keep(ds, key, raw, elemSize), shuffled: false };
+        place(raw, chunk, origin, out, out32, start, count, elemSize);
       }
     }
   } finally {
@@ -95,18 +117,48 @@ export async function readChunked(read: ReadAt, sb: Superblock, ds: ChunkedDatas
   return out;
 }
 
-/** The stored chunks that intersect the request, with their element origins. */
-function chunksOf(ds: ChunkedDataset, start: number[], count: number[]): Array<{ stored: StoredChunk; origin: number[] }> {
+interface Needed {
+  stored: StoredChunk;
+  origin: number[];
+  key: string;
+}
+
+/** True when the request covers every element of the chunk that lies inside the dataset. */
+function usedUp(ds: ChunkedDataset, origin: number[], start: number[], count: number[]): boolean {
+  return origin.every((o, d) => start[d]! <= o && Math.min(o + ds.chunk[d]!, ds.shape[d]!) <= start[d]! + count[d]!);
+}
+
+/** Caches a partly used chunk as raw bytes (unshuffled), evicting the least recently used. */
+function keep(ds: ChunkedDataset, key: string, raw: { bytes: Uint8Array; shuffled: boolean }, elemSize: number): Uint8Array {
+  let bytes = raw.bytes;
+  if (raw.shuffled) {
+    bytes = new Uint8Array(raw.bytes.length);
+    unshuffle(raw.bytes, bytes, elemSize);
+  }
+  if (bytes.length > CHUNK_CACHE_BYTES) return bytes;
+  for (const [k, v] of ds.cache) {
+    if (ds.cacheBytes + bytes.length <= CHUNK_CACHE_BYTES) break;
+    ds.cache.delete(k);
+    ds.cacheBytes -= v.length;
+  }
+  ds.cache.set(key, bytes);
+  ds.cacheBytes += bytes.length;
+  return bytes;
+}
+
+/** The stored chunks that intersect the request, with their element origins and keys. */
+function chunksOf(ds: ChunkedDataset, start: number[], count: number[]): Needed[] {
   const { chunk } = ds;
   const rank = chunk.length;
   const first = start.map((s, d) => Math.floor(s / chunk[d]!));
   const last = start.map((s, d) => Math.floor((s + count[d]! - 1) / chunk[d]!));
   const at = [...first];
-  const out: Array<{ stored: StoredChunk; origin: number[] }> = [];
+  const out: Needed[] = [];
   for (;;) {
-    const stored = ds.chunks.get(at.join(','));
+    const key = at.join(',');
+    const stored = ds.chunks.get(key);
     if (!stored) throw new Hdf5FormatError('chunk not stored (fill value)');
-    out.push({ stored, origin: at.map((x, d) => x * chunk[d]!) });
+    out.push({ stored, origin: at.map((x, d) => x * chunk[d]!), key });
     let d = rank - 1;
     for (; d >= 0; d--) {
       if (++at[d]! <= last[d]!) break;

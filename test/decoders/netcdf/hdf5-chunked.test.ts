@@ -102,6 +102,29 @@ describe.each(hdf5Files.filter(isHdf5).map((p) => ({ name: p.split('/').pop()!, 
   });
 });
 
+describe('chunk cache', () => {
+  it('inflates each chunk once when a variable is read in bands that cut through chunks', async () => {
+    await withFile(fixture, async (read, size, f) => {
+      const sb = await readSuperblock(read, size);
+      const ds = f.get('f32_big') as InstanceType<typeof h5wasm.Dataset>;
+      const ref = new Uint8Array(ds.create_reference().ref_data);
+      const meta = ds.metadata;
+      const plan = await planChunked(read, sb, size, Number(new DataView(ref.buffer).getBigUint64(0, true)), { shape: meta.shape!.map(Number), elemSize: meta.size, littleEndian: meta.littleEndian, filters: [{ id: 2 }, { id: 1 }] });
+      const [nt, ny, nx] = meta.shape!.map(Number) as [number, number, number];
+      for (let t = 0; t < nt; t++) {
+        for (let y0 = 0; y0 < ny; y0 += 3) {
+          const rows = Math.min(3, ny - y0);
+          const got = await readChunked(read, sb, plan, [t, y0, 0], [1, rows, nx]);
+          const want = ds.slice([[t, t + 1], [y0, y0 + rows], [0, nx]]) as Float32Array;
+          expect(Buffer.from(got).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), `${t} ${y0}`).toBe(true);
+        }
+      }
+      // Chunks (2, 7, 9) over (5, 30, 40): 3 x 5 x 5 of them, each inflated once.
+      expect(plan.inflated).toBe(75);
+    });
+  });
+});
+
 describe('HDF5Backend', () => {
   it('reads every variable equal to libhdf5, natively or through h5wasm', async () => {
     const b = await HDF5Backend.open(fixture);
