@@ -111,19 +111,21 @@ export function floatRowsInto(block: Uint8Array, n: number, bytes: number, t: Ro
 
 /** Sum of the bytes of words [from, from + count), modulo 256 (the caller masks): two 16-bit lanes of byte pairs. */
 function byteSum(w: Uint32Array, from: number, count: number): number {
+  let total = 0;
   let lo = 0;
   let hi = 0;
   for (let i = 0; i < count; i++) {
     const x = w[from + i]!;
     lo += x & 0x00ff00ff;
     hi += (x >>> 8) & 0x00ff00ff;
-    // A lane holds at most 256 sums of 255 before it would carry into its neighbour.
+    // A lane holds at most 257 sums of 255 before it would carry into its neighbour: empty them every 256.
     if ((i & 255) === 255) {
-      lo = (lo & 0xffff) + (lo >>> 16);
-      hi = (hi & 0xffff) + (hi >>> 16);
+      total += (lo & 0xffff) + (lo >>> 16) + (hi & 0xffff) + (hi >>> 16);
+      lo = 0;
+      hi = 0;
     }
   }
-  return (lo & 0xffff) + (lo >>> 16) + (hi & 0xffff) + (hi >>> 16);
+  return total + (lo & 0xffff) + (lo >>> 16) + (hi & 0xffff) + (hi >>> 16);
 }
 
 /** Byte-wise a + b (each of the four bytes modulo 256, no carries between them). */
