@@ -2,7 +2,8 @@
  * The native HDF5 chunk reader against libhdf5 (h5wasm) on the same hyperslabs: every chunked
  * dataset of the fixture written by gen_chunked.py (all widths, both byte orders, edge chunks, a
  * two-level chunk B-tree, an unlimited dimension) and of the corpus. Variables the native reader
- * must decline (chunks missing from the index, fletcher32) still read equal through HDF5Backend.
+ * declines (chunks missing from the index, fletcher32) and contiguous ones (h5wasm) still read
+ * equal through HDF5Backend.
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,8 +33,8 @@ async function withFile<T>(path: string, job: (read: ReadAt, size: number, f: In
   const fh = await open(path, 'r');
   const size = (await fh.stat()).size;
   const f = new h5wasm.File(path, 'r');
-  const read: ReadAt = async (p, n) => {
-    const b = new Uint8Array(n);
+  const read: ReadAt = async (p, n, into) => {
+    const b = into ? into.subarray(0, n) : new Uint8Array(n);
     await fh.read(b, 0, n, p);
     return b;
   };
