@@ -4,6 +4,7 @@
  * value in every output array; validity bitmaps are derived from it per batch). A row of a
  * single-sample block with nothing to convert is one TypedArray.set.
  */
+import { emptyBitmap, setBit } from '../validity.js';
 import { sampleArray, type SampleArray } from './block-reader.js';
 
 /** One band's output over a window, with what turns raw samples into values. */
@@ -161,7 +162,7 @@ export function validityOf(values: SampleArray, nodata: number | null): Uint8Arr
   const n = values.length;
   while (i < n && values[i] !== nodata) i++;
   if (i === n) return undefined;
-  const bitmap = new Uint8Array((n + 7) >> 3);
-  for (let k = 0; k < n; k++) if (values[k] !== nodata) bitmap[k >> 3]! |= 1 << (k & 7);
+  const bitmap = emptyBitmap(n);
+  for (let k = 0; k < n; k++) if (values[k] !== nodata) setBit(bitmap, k);
   return bitmap;
 }

@@ -181,6 +181,8 @@ async function buildInfo(id: FileIdentity): Promise<Info> {
       desc.groups[0]!.variables.push({ name: MASK, type: 'uint8', attributes: { description: 'GDAL internal mask: 1 = valid pixel, 0 = masked (band values are not nulled by it, as in GDAL statistics)' } });
     }
     const layout = await rasterLayout(img).catch(() => null);
+    // Partitions cut on tile/strip rows, so no block is decoded for two partitions.
+    if (layout) desc.groups[0]!.grid.blockRows = Math.min(layout.blockHeight, height);
     const direct = layout !== null && !ycbcr && !bands.some((b) => b.part) && directReason(layout) === null;
     return { desc, width, height, bands, maskImage, nodata, gt, crs, geographic, ycbcr, layout, direct };
   } finally {
