@@ -138,10 +138,21 @@ export function decodesInPlace(raw: NcArray, p: CfPacking): boolean {
   return inPlace(raw, p);
 }
 
+/**
+ * True when values of stored type `type` decode into a new array, so their raw buffer is free
+ * again once decoded (a caller may read them into a reused buffer).
+ */
+export function decodesIntoNewArray(type: NcType, p: CfPacking): boolean {
+  return !inPlaceRule(p) || type !== p.outType;
+}
+
 /** Unpacked float data of the output type: masked where they are, no new array. */
 function inPlace(src: NcArray, p: CfPacking): boolean {
-  const packed = p.scale !== undefined || p.offset !== undefined;
-  return !packed && p.missing.length <= 2 && (p.outType === 'float32' ? src instanceof Float32Array : src instanceof Float64Array);
+  return inPlaceRule(p) && (p.outType === 'float32' ? src instanceof Float32Array : src instanceof Float64Array);
+}
+
+function inPlaceRule(p: CfPacking): boolean {
+  return p.scale === undefined && p.offset === undefined && p.missing.length <= 2;
 }
 
 /** Wide types arithmetically, anything else (64-bit integers, long missing lists, short arrays) value by value. */

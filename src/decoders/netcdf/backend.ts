@@ -14,9 +14,11 @@ export interface NcBackend {
   /**
    * Reads a hyperslab in C order. `start`/`count` have one entry per dimension. The returned
    * array belongs to the caller (a fresh buffer, never a view of shared memory), so CF decoding
-   * may overwrite it in place.
+   * may overwrite it in place. With `into` (large enough), the values may instead be read into
+   * it and returned as a view of it: a caller that consumes each result before the next read
+   * reuses one buffer instead of allocating one per read.
    */
-  read(name: string, start: number[], count: number[]): Promise<NcArray>;
+  read(name: string, start: number[], count: number[], into?: Uint8Array): Promise<NcArray>;
   /** The storage chunk shape of a variable (NetCDF-4 chunked layout), or null when it has none. */
   chunkShape(name: string): number[] | null;
   close(): Promise<void>;

@@ -67,12 +67,12 @@ export async function planChunked(
   return { shape: meta.shape, chunk: index.chunk, elemSize: meta.elemSize, littleEndian: meta.littleEndian, filters: meta.filters, chunks, cache: new Map(), cacheBytes: 0, inflated: 0 };
 }
 
-/** The hyperslab [start, start + count) as native-endian bytes in C order. */
-export async function readChunked(read: ReadAt, sb: Superblock, ds: ChunkedDataset, start: number[], count: number[]): Promise<Uint8Array> {
+/** The hyperslab [start, start + count) as native-endian bytes in C order (in `into` when it is large enough). */
+export async function readChunked(read: ReadAt, sb: Superblock, ds: ChunkedDataset, start: number[], count: number[], into?: Uint8Array): Promise<Uint8Array> {
   const { chunk, elemSize } = ds;
   const total = count.reduce((a, b) => a * b, 1);
   // Every byte is written below (a chunk missing from the index throws), so no zero-filling.
-  const out = uninitialisedBytes(total * elemSize);
+  const out = into && into.byteLength >= total * elemSize && into.byteOffset % 4 === 0 ? into.subarray(0, total * elemSize) : uninitialisedBytes(total * elemSize);
   if (total === 0) return out;
   const out32 = new Uint32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
   const rawSize = chunk.reduce((a, b) => a * b, 1) * elemSize;

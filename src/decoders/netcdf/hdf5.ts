@@ -101,7 +101,7 @@ export class HDF5Backend implements NcBackend {
   private native?: Promise<{ fh: FileHandle; read: ReadAt; sb: Superblock; size: number } | null>;
   private readonly plans = new Map<string, Promise<ChunkedDataset | null>>();
 
-  async read(name: string, start: number[], count: number[]): Promise<NcArray> {
+  async read(name: string, start: number[], count: number[], into?: Uint8Array): Promise<NcArray> {
     const v = this.variables.find((x) => x.name === name);
     if (!v) throw new DecodeError('BAD_SELECTION', this.path, `no variable ${name}`);
     const total = count.reduce((a, b) => a * b, 1);
@@ -111,7 +111,7 @@ export class HDF5Backend implements NcBackend {
         throw new DecodeError('BAD_SELECTION', this.path, `variable ${name}: window [${start[i]}, +${count[i]}) outside dimension ${v.dims[i]} of size ${v.shape[i]}`);
       }
     }
-    const fast = await this.readNative(v, start, count);
+    const fast = await this.readNative(v, start, count, into);
     if (fast) return fast;
     const ds = this.file.get(name) as H5Dataset;
     try {
@@ -140,13 +140,13 @@ export class HDF5Backend implements NcBackend {
   }
 
   /** The hyperslab through the native chunk reader, or null when this variable needs h5wasm. */
-  private async readNative(v: NcVariable, start: number[], count: number[]): Promise<NcArray | null> {
+  private async readNative(v: NcVariable, start: number[], count: number[], into?: Uint8Array): Promise<NcArray | null> {
     if (v.shape.length === 0 || v.type === 'char' || v.type === 'string') return null;
     const plan = await this.plan(v.name);
     if (!plan) return null;
     const n = (await this.native)!;
     try {
-      return typedView(v.type, await readChunked(n.read, n.sb, plan, start, count));
+      return typedView(v.type, await readChunked(n.read, n.sb, plan, start, count, into));
     } catch {
       // Damaged or unusual chunk data: libhdf5 decides what it means (value or error).
       this.plans.set(v.name, Promise.resolve(null));

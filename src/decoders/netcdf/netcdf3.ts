@@ -60,7 +60,7 @@ export class NetCDF3Backend implements NcBackend {
     }
   }
 
-  async read(name: string, start: number[], count: number[]): Promise<NcArray> {
+  async read(name: string, start: number[], count: number[], into?: Uint8Array): Promise<NcArray> {
     const v = this.variables.find((x) => x.name === name);
     const lay = this.layout.get(name);
     if (!v || !lay) throw new DecodeError('BAD_SELECTION', this.path, `no variable ${name}`);
@@ -70,7 +70,7 @@ export class NetCDF3Backend implements NcBackend {
     if (total > MAX_VALUES_PER_READ) throw new DecodeError('LIMIT', this.path, `variable ${name}: window of ${total} values is too large`);
     const bytes = TYPE_BYTES[v.type];
     // Every byte is read below (a short read throws), so the buffer is not zero-filled first.
-    const out = uninitialisedBytes(total * bytes);
+    const out = into && into.byteLength >= total * bytes ? into.subarray(0, total * bytes) : uninitialisedBytes(total * bytes);
     if (total === 0) return view(v.type, out);
     const shape = v.shape;
     // Records: the first dimension of a record variable indexes records, each recordStep apart.
