@@ -1,8 +1,10 @@
 /**
- * Grid geometry: latitude/longitude of every point, in row-major (y, x) order, and the map from
- * that order to the message's scanning order (column-major and boustrophedon scans). Projected
- * grids (Mercator, polar stereographic, Lambert) go through proj4 with the message's figure of
- * the earth, from the first grid point and the increments, as ecCodes' geo-iterators do.
+ * Grid geometry: the latitude of every row and longitude of every column for regular lat/lon
+ * and Gaussian grids, the latitude/longitude of every point in row-major (y, x) order for the
+ * others, and the map from that order to the message's scanning order (column-major and
+ * boustrophedon scans). Projected grids (Mercator, polar stereographic, Lambert) go through
+ * proj4 with the message's figure of the earth, from the first grid point and the increments,
+ * as ecCodes' geo-iterators do.
  */
 import proj4 from 'proj4';
 import type { Earth, GridDef } from './model.js';
@@ -10,45 +12,43 @@ import type { Earth, GridDef } from './model.js';
 export interface Geometry {
   ny: number;
   nx: number;
-  /** Row-major latitude/longitude of each point. */
-  lat: Float64Array;
-  lon: Float64Array;
+  /**
+   * Separable grids (regular lat/lon and Gaussian): the latitude of each row and longitude of
+   * each column, a few kilobytes instead of two arrays of the grid's size.
+   */
+  rowLat: Float64Array | null;
+  colLon: Float64Array | null;
+  /** Other grids: row-major latitude/longitude of each point. */
+  lat: Float64Array | null;
+  lon: Float64Array | null;
   /** Row-major index → index in the message's value order; null when they coincide. */
   order: Int32Array | null;
   kind: 'regular' | 'projected' | 'gaussian' | 'reduced';
   crs: string;
 }
 
-const cache = new Map<string, Geometry>();
-const CACHE_ENTRIES = 16;
-
+/**
+ * Computes the geometry of a grid. Not cached here: the file index computes it once per grid of
+ * a file and keeps it with the groups on that grid.
+ */
 export function geometry(g: GridDef): Geometry {
-  const key = JSON.stringify(g);
-  let geo = cache.get(key);
-  if (!geo) {
-    geo = compute(g);
-    cache.set(key, geo);
-    while (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-  }
-  return geo;
-}
-
-function compute(g: GridDef): Geometry {
   switch (g.kind) {
     case 'regular_ll':
     case 'rotated_ll': {
       const lats = axis(g.lat1, g.lat2, g.nj, g.dj, (g.scan & 0x40) !== 0);
       const lons = axis(g.lon1, g.lon2, g.ni, g.di, (g.scan & 0x80) === 0);
-      const geo = rectangular(g.nj, g.ni, g.scan, (j, i) => [lats[j]!, lons[i]!]);
-      if (g.kind === 'rotated_ll') unrotate(geo.lat, geo.lon, g.spLat, g.spLon, g.angle);
-      return { ...geo, kind: g.kind === 'regular_ll' ? 'regular' : 'projected', crs: g.kind === 'regular_ll' ? 'EPSG:4326' : `rotated pole lat ${g.spLat} lon ${g.spLon}` };
+      const order = scanOrder(g.nj, g.ni, g.scan);
+      if (g.kind === 'regular_ll') return { ny: g.nj, nx: g.ni, rowLat: lats, colLon: lons, lat: null, lon: null, order, kind: 'regular', crs: 'EPSG:4326' };
+      const { lat, lon } = points(g.nj, g.ni, (j, i) => [lats[j]!, lons[i]!]);
+      unrotate(lat, lon, g.spLat, g.spLon, g.angle);
+      return { ny: g.nj, nx: g.ni, rowLat: null, colLon: null, lat, lon, order, kind: 'projected', crs: `rotated pole lat ${g.spLat} lon ${g.spLon}` };
     }
     case 'regular_gg': {
       const all = gaussianLatitudes(g.n);
       const j0 = nearest(all, g.lat1);
-      const lats = Array.from({ length: g.nj }, (_, j) => all[(g.scan & 0x40) !== 0 ? j0 - j : j0 + j] ?? NaN);
+      const lats = Float64Array.from({ length: g.nj }, (_, j) => all[(g.scan & 0x40) !== 0 ? j0 - j : j0 + j] ?? NaN);
       const lons = axis(g.lon1, g.lon2, g.ni, g.di, (g.scan & 0x80) === 0);
-      return { ...rectangular(g.nj, g.ni, g.scan, (j, i) => [lats[j]!, lons[i]!]), kind: 'gaussian', crs: 'EPSG:4326' };
+      return { ny: g.nj, nx: g.ni, rowLat: lats, colLon: lons, lat: null, lon: null, order: scanOrder(g.nj, g.ni, g.scan), kind: 'gaussian', crs: 'EPSG:4326' };
     }
     case 'reduced_gg': {
       const all = gaussianLatitudes(g.n);
@@ -68,7 +68,7 @@ function compute(g: GridDef): Geometry {
           lon[k] = g.lon1 + i * step;
         }
       });
-      return { ny: 1, nx: total, lat, lon, order: null, kind: 'reduced', crs: 'EPSG:4326' };
+      return { ny: 1, nx: total, rowLat: null, colLon: null, lat, lon, order: null, kind: 'reduced', crs: 'EPSG:4326' };
     }
     case 'mercator':
       return projected(g, `+proj=merc +lat_ts=${g.latD} +lon_0=0 ${earthParams(g.earth)} +units=m +no_defs`);
@@ -77,6 +77,24 @@ function compute(g: GridDef): Geometry {
     case 'lambert':
       return projected(g, `+proj=lcc +lat_1=${g.latin1} +lat_2=${g.latin2} +lat_0=${g.latD} +lon_0=${g.lonV} ${earthParams(g.earth)} +units=m +no_defs`);
   }
+}
+
+/** Latitude and longitude of the point at row-major index k. */
+export function pointLatLon(geo: Geometry, k: number): [number, number] {
+  if (geo.rowLat && geo.colLon) return [geo.rowLat[Math.floor(k / geo.nx)]!, geo.colLon[k % geo.nx]!];
+  return [geo.lat![k]!, geo.lon![k]!];
+}
+
+/** Latitudes and longitudes of row y, columns [x0, x1), into lat/lon at `at`. */
+export function rowLatLon(geo: Geometry, y: number, x0: number, x1: number, lat: Float64Array, lon: Float64Array, at: number): void {
+  if (geo.rowLat && geo.colLon) {
+    lat.fill(geo.rowLat[y]!, at, at + x1 - x0);
+    lon.set(geo.colLon.subarray(x0, x1), at);
+    return;
+  }
+  const base = y * geo.nx;
+  lat.set(geo.lat!.subarray(base + x0, base + x1), at);
+  lon.set(geo.lon!.subarray(base + x0, base + x1), at);
 }
 
 function normalizeSpan(d: number): number {
@@ -88,7 +106,7 @@ function normalizeSpan(d: number): number {
  * when first and last points are given and agree with the increment, the exact spacing between
  * them is used instead, as the reference decoder does.
  */
-function axis(first: number, last: number, n: number, inc: number, positive: boolean): number[] {
+function axis(first: number, last: number, n: number, inc: number, positive: boolean): Float64Array {
   let step = positive ? inc : -inc;
   if (n > 1) {
     let span = last - first;
@@ -97,17 +115,13 @@ function axis(first: number, last: number, n: number, inc: number, positive: boo
     const exact = span / (n - 1);
     if (!(inc > 0) || Math.abs(Math.abs(exact) - inc) < Math.max(1e-3 * inc, 1e-6) + 1e-3) step = exact;
   }
-  return Array.from({ length: n }, (_, k) => first + k * step);
+  return Float64Array.from({ length: n }, (_, k) => first + k * step);
 }
 
-/**
- * Row-major lat/lon for an nj × ni grid plus the permutation to the message's scanning order:
- * bit 0x20 (j consecutive) stores columns; bit 0x10 reverses every other row (or column).
- */
-function rectangular(nj: number, ni: number, scan: number, at: (j: number, i: number) => [number, number]): Omit<Geometry, 'kind' | 'crs'> {
-  const n = nj * ni;
-  const lat = new Float64Array(n);
-  const lon = new Float64Array(n);
+/** Row-major lat/lon of an nj × ni grid. */
+function points(nj: number, ni: number, at: (j: number, i: number) => [number, number]): { lat: Float64Array; lon: Float64Array } {
+  const lat = new Float64Array(nj * ni);
+  const lon = new Float64Array(nj * ni);
   for (let j = 0, k = 0; j < nj; j++) {
     for (let i = 0; i < ni; i++, k++) {
       const [a, b] = at(j, i);
@@ -115,17 +129,25 @@ function rectangular(nj: number, ni: number, scan: number, at: (j: number, i: nu
       lon[k] = b;
     }
   }
+  return { lat, lon };
+}
+
+/**
+ * The permutation from row-major order to the message's scanning order: bit 0x20 (j
+ * consecutive) stores columns; bit 0x10 reverses every other row (or column). Null when equal.
+ */
+function scanOrder(nj: number, ni: number, scan: number): Int32Array | null {
   const colMajor = (scan & 0x20) !== 0;
   const alternate = (scan & 0x10) !== 0;
-  if (!colMajor && !alternate) return { ny: nj, nx: ni, lat, lon, order: null };
-  const order = new Int32Array(n);
+  if (!colMajor && !alternate) return null;
+  const order = new Int32Array(nj * ni);
   for (let j = 0, k = 0; j < nj; j++) {
     for (let i = 0; i < ni; i++, k++) {
       if (colMajor) order[k] = i * nj + (alternate && i % 2 === 1 ? nj - 1 - j : j);
       else order[k] = j * ni + (alternate && j % 2 === 1 ? ni - 1 - i : i);
     }
   }
-  return { ny: nj, nx: ni, lat, lon, order };
+  return order;
 }
 
 function earthParams(e: Earth): string {
@@ -138,11 +160,11 @@ function projected(g: Extract<GridDef, { earth: Earth }>, def: string): Geometry
   const dx = (g.scan & 0x80) !== 0 ? -g.dx : g.dx;
   const dy = (g.scan & 0x40) !== 0 ? g.dy : -g.dy;
   const east360 = g.lon1 > 180;
-  const geo = rectangular(g.nj, g.ni, g.scan, (j, i) => {
+  const { lat, lon } = points(g.nj, g.ni, (j, i) => {
     const [lo, la] = p.inverse([x0 + i * dx, y0 + j * dy]) as [number, number];
     return [la, east360 && lo < 0 ? lo + 360 : lo];
   });
-  return { ...geo, kind: 'projected', crs: def };
+  return { ny: g.nj, nx: g.ni, rowLat: null, colLon: null, lat, lon, order: scanOrder(g.nj, g.ni, g.scan), kind: 'projected', crs: def };
 }
 
 /** Rotated-pole grids: rotated lat/lon (degrees, in place) back to geographic coordinates. */
@@ -167,6 +189,10 @@ export function unrotate(lat: Float64Array, lon: Float64Array, spLat: number, sp
   }
 }
 
+/**
+ * Gaussian latitudes by N: a memo of a pure function (no file state), as finding the 2N roots
+ * costs O(N²) and files on one Gaussian grid ask for the same N again.
+ */
 const gaussCache = new Map<number, Float64Array>();
 
 /** The 2N Gaussian latitudes (north to south): zeros of the Legendre polynomial P_2N. */

@@ -4,7 +4,7 @@
  * read into one reused, zero-padded buffer for the decode kernels.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { DecodeError } from '../errors.js';
+import { notReadable } from '../file-state.js';
 import { bytesUninitialized } from './memory.js';
 import { PAD } from './packed.js';
 
@@ -23,8 +23,8 @@ export class FileSource {
   ) {}
 
   static async open(path: string): Promise<FileSource> {
-    const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
-      throw new DecodeError(e.code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT', path, `cannot open (${e.code ?? e.message})`);
+    const fh = await open(path, 'r').catch((e: unknown) => {
+      throw notReadable(path, e);
     });
     const size = (await fh.stat()).size;
     return new FileSource(path, fh, size);
