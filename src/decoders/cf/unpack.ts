@@ -20,6 +20,8 @@
  *   search), about 6x faster than comparing each value in JavaScript.
  */
 
+import { setBit } from '../validity.js';
+
 /** The masking rule of one variable: valid when lo <= r <= hi and r is neither missing value (NaN fails all). */
 export interface MaskRule {
   lo: number;
@@ -62,7 +64,7 @@ export function unpackByTable(src: NarrowInts, bias: number, table: Float32Array
     const d = table[src[i]! + bias]!;
     out[i] = d;
     if (d === d) {
-      if (bits) bits[i >> 3]! |= 1 << (i & 7);
+      if (bits) setBit(bits, i);
     } else nulls++;
   }
   return nulls;
@@ -127,7 +129,7 @@ export function maskFloatsInPlace(v: Float32Array | Float64Array, m: MaskRule, b
   for (; i < n; i++) {
     const r = v[i]!;
     if (r >= lo && r <= hi && r !== m0 && r !== m1) {
-      if (bits) bits[i >> 3]! |= 1 << (i & 7);
+      if (bits) setBit(bits, i);
     } else (v[i] = NaN), nulls++;
   }
   return nulls;

@@ -181,14 +181,3 @@ export async function cellCoordinates(b: NcBackend, c: Curvilinear, y: IndexRang
   };
   return { lat: await read(c.lat), lon: await read(c.lon) };
 }
-
-/** A validity bitmap marking NaN entries null (positions off a projection's domain). */
-export function nullWhereNaN(v: Float64Array): { validity?: Uint8Array; nullCount: number } {
-  const validity = new Uint8Array((v.length + 7) >> 3);
-  let nulls = 0;
-  for (let i = 0; i < v.length; i++) {
-    if (v[i] === v[i]) validity[i >> 3]! |= 1 << (i & 7);
-    else nulls++;
-  }
-  return nulls ? { validity, nullCount: nulls } : { nullCount: 0 };
-}

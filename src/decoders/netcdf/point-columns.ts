@@ -7,8 +7,8 @@
  */
 import { uninitialisedFloat64 } from '../cf/buffers.js';
 import type { ColumnData, VariableGroup } from '../types.js';
+import { validityFromNaN } from '../validity.js';
 import type { Curvilinear } from './cell-grids.js';
-import { nullWhereNaN } from './cell-grids.js';
 
 export interface BandShape {
   /** Level values of the batch's levels (empty when the group has no level axis). */
@@ -55,7 +55,7 @@ export function pointColumns(
   repeat(lon, block, rows);
   const out: ColumnData[] = [];
   if (c?.kind === 'projected') {
-    const geo = nullWhereNaN(lat);
+    const geo = validityFromNaN(lat);
     out.push({ name: 'lat', values: lat, ...geo }, { name: 'lon', values: lon, ...geo });
   } else out.push({ name: 'lat', values: lat, nullCount: 0 }, { name: 'lon', values: lon, nullCount: 0 });
   if (hasLevel) {
