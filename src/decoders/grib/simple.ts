@@ -35,12 +35,6 @@ export function scaleCanGiveNaN(s: Scale): boolean {
   return !(Number.isFinite(s.r) && Number.isFinite(s.dscale) && s.dscale !== 0 && Number.isFinite(2 ** 128 * Math.abs(s.bscale) + Math.abs(s.r)));
 }
 
-/** Scales integers of any numeric array into out[at..at+n) (codec outputs). */
-export function scaleFrom(x: ArrayLike<number>, n: number, s: Scale, out: Float64Array, at: number): void {
-  const { r, bscale, dscale } = s;
-  for (let i = 0; i < n; i++) out[at + i] = (x[i]! * bscale + r) * dscale;
-}
-
 /** Number of NaN in out[at..at+n) (after a scaling that can give them). */
 export function countNaN(out: Float64Array, at: number, n: number): number {
   let m = 0;

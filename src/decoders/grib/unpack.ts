@@ -8,7 +8,7 @@
  * itself as R even when D is not 0.
  */
 import { aecDecodeScaled, AecError } from '../codecs/ccsds.js';
-import { decodeJpeg2000 } from '../codecs/jpeg2000.js';
+import { decodeJpeg2000Scaled } from '../codecs/jpeg2000.js';
 import { decodePngScaled, pngSampleCount } from '../codecs/png.js';
 import { DecodeError } from '../errors.js';
 import { countPresent, expandBitmap } from './bitmap.js';
@@ -18,7 +18,7 @@ import { float64Uninitialized } from './memory.js';
 import type { GribField, GridDef, Packing } from './model.js';
 import { padded } from './packed.js';
 import { SecondOrderError, undoBoustrophedonic, unpackSecondOrder } from './second-order.js';
-import { countNaN, scaleCanGiveNaN, scaleFrom, scaleOf, unpackScaled } from './simple.js';
+import { countNaN, scaleCanGiveNaN, scaleOf, unpackScaled } from './simple.js';
 import type { FileSource } from './source.js';
 
 export interface FieldValues {
@@ -108,11 +108,7 @@ async function unpack(p: Packing, data: Uint8Array, n: number, out: Float64Array
         const samples = pngSampleCount(data);
         if (samples !== n) throw new DecodeError('CORRUPT', path, `${where}, data section: PNG image has ${samples} samples, expected ${n}`);
         decodePngScaled(data, s, out, at);
-      } else {
-        const x = await decodeJpeg2000(data);
-        if (x.length !== n) throw new DecodeError('CORRUPT', path, `${where}, data section: JPEG 2000 image has ${x.length} samples, expected ${n}`);
-        scaleFrom(x, n, s, out, at);
-      }
+      } else await decodeJpeg2000Scaled(data, n, s, out, at);
       return scaleCanGiveNaN(s) ? countNaN(out, at, n) : 0;
     }
     case 'ccsds': {
