@@ -9,14 +9,11 @@
  * without libhdf5 (hdf5-chunked.ts: native zlib, about 2.8x faster than h5wasm's WebAssembly
  * zlib); everything else, and any variable the native reader declines, goes through h5wasm.
  */
-import { open, type FileHandle } from 'node:fs/promises';
 import h5wasm from 'h5wasm/node';
 import type { AttrValue, NcArray, NcType, NcVariable } from '../cf/variable.js';
 import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
 import type { NcBackend } from './backend.js';
-import { planChunked, readChunked, type ChunkedDataset } from './hdf5-chunked.js';
-import { readSuperblock, type ReadAt, type Superblock } from './hdf5-format.js';
-import { preadFully } from './pread.js';
+import { NativeChunks, type DatasetFacts } from './hdf5-native.js';
 import { typedView } from './netcdf3.js';
 
 type H5 = typeof h5wasm;
@@ -62,7 +59,9 @@ export class HDF5Backend implements NcBackend {
     readonly dims: Record<string, number>,
     readonly variables: NcVariable[],
     readonly globalAttrs: Record<string, AttrValue>,
-  ) {}
+  ) {
+    this.native = new NativeChunks(path);
+  }
 
   static async open(path: string): Promise<HDF5Backend> {
     ready ??= h5wasm.ready;
@@ -97,9 +96,8 @@ export class HDF5Backend implements NcBackend {
     }
   }
 
-  /** Native chunk reading: the file handle, superblock and per-variable plans (null: use h5wasm). */
-  private native?: Promise<{ fh: FileHandle; read: ReadAt; sb: Superblock; size: number } | null>;
-  private readonly plans = new Map<string, Promise<ChunkedDataset | null>>();
+  /** Chunked deflate/shuffle variables read without libhdf5. */
+  private readonly native: NativeChunks;
 
   async read(name: string, start: number[], count: number[], into?: Uint8Array): Promise<NcArray> {
     const v = this.variables.find((x) => x.name === name);
@@ -135,63 +133,26 @@ export class HDF5Backend implements NcBackend {
 
   async close(): Promise<void> {
     this.file.close();
-    const n = await this.native?.catch(() => null);
-    await n?.fh.close();
+    await this.native.close();
   }
 
   /** The hyperslab through the native chunk reader, or null when this variable needs h5wasm. */
   private async readNative(v: NcVariable, start: number[], count: number[], into?: Uint8Array): Promise<NcArray | null> {
     if (v.shape.length === 0 || v.type === 'char' || v.type === 'string') return null;
-    const plan = await this.plan(v.name);
-    if (!plan) return null;
-    const n = (await this.native)!;
-    try {
-      return typedView(v.type, await readChunked(n.read, n.sb, plan, start, count, into));
-    } catch {
-      // Damaged or unusual chunk data: libhdf5 decides what it means (value or error).
-      this.plans.set(v.name, Promise.resolve(null));
-      return null;
-    }
+    const bytes = await this.native.read(v.name, () => this.facts(v.name), start, count, into);
+    return bytes ? typedView(v.type, bytes) : null;
   }
 
-  private plan(name: string): Promise<ChunkedDataset | null> {
-    let p = this.plans.get(name);
-    if (!p) {
-      p = (async () => {
-        const n = await (this.native ??= openNative(this.path));
-        const ds = this.file.get(name);
-        if (!n || !(ds instanceof h5wasm.Dataset)) return null;
-        const meta = ds.metadata;
-        if (!meta.chunks || !meta.shape || !NUMERIC_CLASSES.has(meta.type)) return null;
-        const ref = new Uint8Array(ds.create_reference().ref_data);
-        const header = Number(new DataView(ref.buffer, ref.byteOffset, 8).getBigUint64(0, true));
-        const filters = (ds.filters as Array<{ id: number }>).map((f) => ({ id: f.id }));
-        return planChunked(n.read, n.sb, n.size, header, { shape: meta.shape.map(Number), elemSize: meta.size, littleEndian: meta.littleEndian, filters });
-      })().catch(() => null);
-      this.plans.set(name, p);
-    }
-    return p;
-  }
-}
-
-/** A handle for positional reads and the superblock, or null when the file is not one the native reader handles. */
-async function openNative(path: string): Promise<{ fh: FileHandle; read: ReadAt; sb: Superblock; size: number } | null> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(path, 'r');
-    const size = (await fh.stat()).size;
-    const handle = fh;
-    const read: ReadAt = async (position, length, into) => {
-      if (position < 0 || length < 0 || position + length > size) throw new RangeError(`read of ${length} bytes at ${position} outside the file`);
-      const b = into ? into.subarray(0, length) : new Uint8Array(length);
-      const bytesRead = preadFully(handle.fd, b, 0, length, position);
-      if (bytesRead !== length) throw new RangeError(`short read at ${position}`);
-      return b;
-    };
-    return { fh, read, sb: await readSuperblock(read, size), size };
-  } catch {
-    await fh?.close();
-    return null;
+  /** h5wasm's facts about a chunked numeric dataset, for the native reader. */
+  private facts(name: string): DatasetFacts | null {
+    const ds = this.file.get(name);
+    if (!(ds instanceof h5wasm.Dataset)) return null;
+    const meta = ds.metadata;
+    if (!meta.chunks || !meta.shape || !NUMERIC_CLASSES.has(meta.type)) return null;
+    const ref = new Uint8Array(ds.create_reference().ref_data);
+    const header = Number(new DataView(ref.buffer, ref.byteOffset, 8).getBigUint64(0, true));
+    const filters = (ds.filters as Array<{ id: number }>).map((f) => ({ id: f.id }));
+    return { shape: meta.shape.map(Number), elemSize: meta.size, littleEndian: meta.littleEndian, filters, header };
   }
 }
 
