@@ -168,7 +168,7 @@ function makeGroup(id: string, grid: GridDef, geo: Geometry, levelType: string, 
     coordinates,
     times,
     levels: slices.map((s) => (hasLevel ? s.level : (s.member ?? 0))),
-    grid: { kind: geo.kind, ny: geo.ny, nx: geo.nx, rowLat, colLon, crs: geo.crs },
+    grid: { kind: geo.kind, ny: geo.ny, nx: geo.nx, rowLat, colLon, crs: geo.crs, blockRows: geo.ny }, // a field decodes whole: partitions never split one
     metadata: {
       typeOfLevel: levelType,
       level: hasLevel ? 'axis' : String(first.level),

@@ -7,7 +7,7 @@
  * Octet numbers below are 1-based within the binary data section (BDS), as the standard gives them.
  */
 import { readBits, unpackArray, unpackInto } from './packed.js';
-import { scaleInPlace, type Scale } from './simple.js';
+import { scaleInto, type Scale } from './simple.js';
 
 export interface SecondOrderHeader {
   /** Octet (1-based, in the BDS) where the first-order values start. */
@@ -67,8 +67,9 @@ export function parseSecondOrderHeader(bds: Uint8Array, bdsLength: number): Seco
 /**
  * Decodes the field into out[at..at+expected), scaled. `data` holds the BDS from octet 12 on, with
  * PAD readable bytes after it; `expected` is the number of values the bitmap or grid calls for.
- * Group values are read straight into the output, then one pass undoes the spatial differencing
- * and scales, in the reference decoder's arithmetic.
+ * Group values are read straight into the output, the spatial differencing undone and the values
+ * scaled in place, in the reference decoder's arithmetic. (A separate work array, which helps
+ * complex packing, measured no gain here.)
  */
 export function unpackSecondOrder(h: SecondOrderHeader, data: Uint8Array, dataBytes: number, expected: number, s: Scale, out: Float64Array, at: number): void {
   const bitAt = (octet: number) => (octet - 12) * 8;
@@ -94,7 +95,7 @@ export function unpackSecondOrder(h: SecondOrderHeader, data: Uint8Array, dataBy
     k += len;
   }
   if (h.spdOrder) undoSpatialDifferencing(h, data, out, at, expected);
-  scaleInPlace(out, at, expected, s);
+  scaleInto(out, at, out, at, expected, s);
 }
 
 /**

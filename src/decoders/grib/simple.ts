@@ -42,10 +42,10 @@ export function countNaN(out: Float64Array, at: number, n: number): number {
   return m;
 }
 
-/** Scales integer values already in out[at..at+n) in place. */
-export function scaleInPlace(out: Float64Array, at: number, n: number, s: Scale): void {
+/** Scales the integers x[xAt..xAt+n) into out[at..at+n) (x may be out itself). */
+export function scaleInto(x: Float64Array, xAt: number, out: Float64Array, at: number, n: number, s: Scale): void {
   const { r, bscale, dscale } = s;
-  for (let i = at, end = at + n; i < end; i++) out[i] = (out[i]! * bscale + r) * dscale;
+  for (let i = 0; i < n; i++) out[at + i] = (x[xAt + i]! * bscale + r) * dscale;
 }
 
 /** n values of `bits` bits from bit `pos` of `buf`, scaled, into out[at..at+n). */

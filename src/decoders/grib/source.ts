@@ -5,7 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { notReadable } from '../file-state.js';
-import { bytesUninitialized } from './memory.js';
+import { bytesUninitialized, float64Uninitialized } from './memory.js';
 import { PAD } from './packed.js';
 
 const WINDOW = 1 << 20;
@@ -15,6 +15,7 @@ export class FileSource {
   private win = new Uint8Array(0);
   /** Where readPadded puts data sections, reused from one field to the next. */
   private scratch: Uint8Array = new Uint8Array(0);
+  private workArray: Float64Array = new Float64Array(0);
 
   private constructor(
     readonly path: string,
@@ -69,6 +70,15 @@ export class FileSource {
     }
     buf.fill(0, got, got + PAD);
     return buf.subarray(0, got);
+  }
+
+  /**
+   * A float64 work array of at least n elements for a kernel's intermediate integers, reused
+   * from one field to the next (contents undefined; overwritten by the next field's decode).
+   */
+  work(n: number): Float64Array {
+    if (this.workArray.length < n) this.workArray = float64Uninitialized(n);
+    return this.workArray;
   }
 
   close(): Promise<void> {

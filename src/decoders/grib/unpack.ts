@@ -47,7 +47,7 @@ export async function decodeField(src: FileSource, f: GribField): Promise<FieldV
   const values = float64Uninitialized(points);
   let missing: number | null;
   try {
-    missing = await unpack(f.packing, data, present, values, points - present, where, src.path);
+    missing = await unpack(f.packing, data, present, values, points - present, src, where);
   } catch (e) {
     if (e instanceof DecodeError) throw e;
     const detail = e instanceof AecError ? `CCSDS stream: ${e.message}` : e instanceof SecondOrderError ? `second-order packing: ${e.message}` : (e as Error).message;
@@ -73,7 +73,8 @@ function rowLengths(grid: GridDef, points: number, where: string, path: string):
 }
 
 /** The n packed values into out[at..at+n); returns how many are NaN (null: not counted). */
-async function unpack(p: Packing, data: Uint8Array, n: number, out: Float64Array, at: number, where: string, path: string): Promise<number | null> {
+async function unpack(p: Packing, data: Uint8Array, n: number, out: Float64Array, at: number, src: FileSource, where: string): Promise<number | null> {
+  const path = src.path;
   const buf = padded(data);
   switch (p.kind) {
     case 'simple':
@@ -96,7 +97,7 @@ async function unpack(p: Packing, data: Uint8Array, n: number, out: Float64Array
       return null;
     case 'complex': {
       // Groups can still have widths with 0-bit references, and missing values: no shortcut.
-      const missing = unpackComplex(p, buf, data.length, n, out, at);
+      const missing = unpackComplex(p, buf, data.length, n, out, at, src.work(n));
       return scaleCanGiveNaN(scaleOf(p.r, p.e, p.d)) ? countNaN(out, at, n) : missing;
     }
     case 'jpeg2000':
