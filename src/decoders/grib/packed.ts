@@ -28,6 +28,23 @@ export function unpackInto(buf: Uint8Array, pos: number, bits: number, count: nu
     return pos;
   }
   const shift = 32 - bits;
+  if (bits <= 12) {
+    // Two values from each 32-bit window (it holds at least 25 valid bits).
+    let i = at;
+    for (; i + 1 < end; i += 2, pos += 2 * bits) {
+      const q = pos >>> 3;
+      const w = ((buf[q]! << 24) | (buf[q + 1]! << 16) | (buf[q + 2]! << 8) | buf[q + 3]!) << (pos & 7);
+      out[i] = (w >>> shift) + add;
+      out[i + 1] = ((w << bits) >>> shift) + add;
+    }
+    if (i < end) {
+      const q = pos >>> 3;
+      const w = (buf[q]! << 24) | (buf[q + 1]! << 16) | (buf[q + 2]! << 8) | buf[q + 3]!;
+      out[i] = ((w << (pos & 7)) >>> shift) + add;
+      pos += bits;
+    }
+    return pos;
+  }
   if (bits <= 25) {
     for (let i = at; i < end; i++, pos += bits) {
       const q = pos >>> 3;

@@ -67,9 +67,9 @@ export function parseSecondOrderHeader(bds: Uint8Array, bdsLength: number): Seco
 /**
  * Decodes the field into out[at..at+expected), scaled. `data` holds the BDS from octet 12 on, with
  * PAD readable bytes after it; `expected` is the number of values the bitmap or grid calls for.
- * Group values are read straight into the output, the spatial differencing undone and the values
- * scaled in place, in the reference decoder's arithmetic. (A separate work array, which helps
- * complex packing, measured no gain here.)
+ * Group values are read straight into the output, then one pass undoes the spatial
+ * differencing and scales in place, in the reference decoder's arithmetic. (A separate work
+ * array, which helps complex packing, measured no gain here.)
  */
 export function unpackSecondOrder(h: SecondOrderHeader, data: Uint8Array, dataBytes: number, expected: number, s: Scale, out: Float64Array, at: number): void {
   const bitAt = (octet: number) => (octet - 12) * 8;
@@ -94,40 +94,49 @@ export function unpackSecondOrder(h: SecondOrderHeader, data: Uint8Array, dataBy
     pos = unpackInto(data, pos, widths[g]!, len, firsts[g]!, out, k);
     k += len;
   }
-  if (h.spdOrder) undoSpatialDifferencing(h, data, out, at, expected);
-  scaleInto(out, at, out, at, expected, s);
+  if (h.spdOrder) undoSpatialDifferencingScaled(h, data, out, at, expected, s);
+  else scaleInto(out, at, out, at, expected, s);
 }
 
 /**
- * Initial values are unsigned, the bias is sign and magnitude, all `widthOfSpd` bits wide, from
- * octet 27. The sums are integers below 2^53, so float64 gives the reference decoder's values.
+ * Spatial differencing undone and values scaled in the same pass, in place. Initial values are
+ * unsigned, the bias is sign and magnitude, all `widthOfSpd` bits wide, from octet 27. The sums
+ * are integers below 2^53, so float64 gives the reference decoder's values.
  */
-function undoSpatialDifferencing(h: SecondOrderHeader, data: Uint8Array, x: Float64Array, at: number, n: number): void {
+function undoSpatialDifferencingScaled(h: SecondOrderHeader, data: Uint8Array, x: Float64Array, at: number, n: number, s: Scale): void {
+  const { r, bscale, dscale } = s;
   const w = h.widthOfSpd;
   const base = (27 - 12) * 8;
-  for (let i = 0; i < h.spdOrder && i < n; i++) x[at + i] = readBits(data, base + i * w, w);
+  const first = [0, 0, 0];
+  for (let i = 0; i < h.spdOrder && i < n; i++) first[i] = readBits(data, base + i * w, w);
   const raw = readBits(data, base + h.spdOrder * w, w);
   const sign = w > 0 && raw >= 2 ** (w - 1);
   const bias = sign ? -(raw - 2 ** (w - 1)) : raw;
   const end = at + n;
+  for (let i = 0; i < h.spdOrder && i < n; i++) x[at + i] = (first[i]! * bscale + r) * dscale;
   if (h.spdOrder === 1) {
-    let y = x[at]!;
-    for (let i = at + 1; i < end; i++) x[i] = y += x[i]! + bias;
+    let y = first[0]!;
+    for (let i = at + 1; i < end; i++) {
+      y += x[i]! + bias;
+      x[i] = (y * bscale + r) * dscale;
+    }
   } else if (h.spdOrder === 2) {
-    let y = x[at + 1]! - x[at]!;
-    let z = x[at + 1]!;
+    let y = first[1]! - first[0]!;
+    let z = first[1]!;
     for (let i = at + 2; i < end; i++) {
       y += x[i]! + bias;
-      x[i] = z += y;
+      z += y;
+      x[i] = (z * bscale + r) * dscale;
     }
   } else if (h.spdOrder === 3) {
-    let y = x[at + 2]! - x[at + 1]!;
-    let z = y - (x[at + 1]! - x[at]!);
-    let w3 = x[at + 2]!;
+    let y = first[2]! - first[1]!;
+    let z = y - (first[1]! - first[0]!);
+    let w3 = first[2]!;
     for (let i = at + 3; i < end; i++) {
       z += x[i]! + bias;
       y += z;
-      x[i] = w3 += y;
+      w3 += y;
+      x[i] = (w3 * bscale + r) * dscale;
     }
   }
 }
