@@ -7,6 +7,7 @@ import { rowBytes, schemaFor, sliceBatch, toRecordBatch } from '../arrow/batch.j
 import type { Catalog } from '../catalog/catalog.js';
 import type { DatasetInfo } from '../catalog/types.js';
 import { fileIdentity } from '../decoders/file-state.js';
+import { DEFAULT_BATCH_BYTES } from '../decoders/window.js';
 import type { ColumnBatch, ColumnSpec, VariableGroup } from '../decoders/types.js';
 import { DEFAULT_TARGET_ROWS, plan, PlanError, type PlannedFile } from '../partitioner/plan.js';
 import { TicketCodec, ticketFor, type TicketBody } from '../partitioner/ticket.js';
@@ -16,14 +17,6 @@ import { renameFile } from './errors.js';
 import { PartitionCache } from './partition-cache.js';
 import type { BridgeQuery } from './query.js';
 import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
-
-/**
- * Bytes a decoder aims for per batch: about one Flight message, so a batch is sent without
- * splitting and each open stream holds only a few MiB (queued batches plus messages in flight).
- * Measured on 8.3 M rows of NetCDF-3: 2 MiB batches stream as fast as 8 MiB ones and cut the
- * bridge's RSS at 32 concurrent streams from 18 to 13 MiB per stream.
- */
-export const DECODE_BATCH_BYTES = MAX_FLIGHT_MESSAGE_BYTES - 64 * 1024;
 
 export interface BridgeOptions {
   targetRows?: number;
@@ -141,7 +134,7 @@ export class BridgeCore {
   private async *decode(path: string, t: TicketBody, points: ColumnSpec[]): AsyncGenerator<ColumnBatch> {
     const tiles = t.tile ? new TileAssembler(points, t.variables, { h: t.tile[0], w: t.tile[1] }, t.y, t.x) : undefined;
     // Tiles keep whole chips (a bbox selects the chips it touches), so they are not row-filtered.
-    const selection = { group: t.group, variables: t.variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DECODE_BATCH_BYTES };
+    const selection = { group: t.group, variables: t.variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DEFAULT_BATCH_BYTES };
     for await (const raw of this.pool.read(path, selection, tiles ? undefined : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs })) {
       if (tiles) yield* tiles.push(raw);
       else yield raw;
