@@ -1,9 +1,10 @@
 /**
  * Packed n-bit unsigned integers (big-endian, any bit alignment, n = 0..32): the raw material of
- * every GRIB packing. Values are read word-wise, each from one 32-bit window assembled from four
- * bytes (a fifth for widths over 25 bits), never bit by bit. Buffers from `FileSource.readPadded`
- * carry PAD zero bytes after the data so the window stays inside the array; a read past the end
- * would still give the right value (a missing typed-array element converts to 0), only slower.
+ * every GRIB packing. Values are read word-wise from 32-bit windows assembled from four bytes
+ * (two values per window up to 12 bits, a fifth byte for widths over 25), never bit by bit.
+ * Buffers from `FileSource.readPadded` carry PAD zero bytes after the data so the window stays
+ * inside the array; a read past the end would still give the right value (a missing typed-array
+ * element converts to 0), only slower.
  */
 
 /** Zero bytes `FileSource.readPadded` leaves after the data for the word-wise reads. */

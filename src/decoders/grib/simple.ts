@@ -3,8 +3,11 @@
  * value = (X·2^E + R)·10^-D, in double precision and in the reference decoder's order of
  * operations, so results are bit-identical to ecCodes. Reading and scaling are one pass straight
  * into the output; the widths producers use most (8, 12, 16, 24, 32 bits on octet boundaries)
- * have their own loops, any other width reads one 32-bit window per value (see packed.ts).
+ * have their own loops, other widths loops generated for the width (width-kernels.ts), and
+ * unaligned starts and tails read 32-bit windows (two values each up to 12 bits).
  */
+
+import { unpackBlocks } from './width-kernels.js';
 
 /** Scaling constants of a field: value = (X·bscale + r)·dscale. */
 export interface Scale {
@@ -73,17 +76,31 @@ export function unpackScaled(buf: Uint8Array, pos: number, bits: number, n: numb
         for (let i = at, q = p; i < end; i++, q += 4) out[i] = (dv.getUint32(q, false) * bscale + r) * dscale;
         return;
     }
+    // Any other width: blocks of 8 values by a loop generated for the width, then the tail.
+    const done = unpackBlocks(dv, p, bits, n, s, out, at);
+    pos += done * bits;
+    at += done;
   }
   const shift = 32 - bits;
+  let i = at;
+  if (bits <= 12) {
+    // Two values from each 32-bit window (it holds at least 25 valid bits).
+    for (; i + 1 < end; i += 2, pos += 2 * bits) {
+      const q = pos >>> 3;
+      const w = ((buf[q]! << 24) | (buf[q + 1]! << 16) | (buf[q + 2]! << 8) | buf[q + 3]!) << (pos & 7);
+      out[i] = ((w >>> shift) * bscale + r) * dscale;
+      out[i + 1] = (((w << bits) >>> shift) * bscale + r) * dscale;
+    }
+  }
   if (bits <= 25) {
-    for (let i = at; i < end; i++, pos += bits) {
+    for (; i < end; i++, pos += bits) {
       const q = pos >>> 3;
       const w = (buf[q]! << 24) | (buf[q + 1]! << 16) | (buf[q + 2]! << 8) | buf[q + 3]!;
       out[i] = (((w << (pos & 7)) >>> shift) * bscale + r) * dscale;
     }
     return;
   }
-  for (let i = at; i < end; i++, pos += bits) {
+  for (; i < end; i++, pos += bits) {
     const q = pos >>> 3;
     const t = pos & 7;
     const w = (buf[q]! << 24) | (buf[q + 1]! << 16) | (buf[q + 2]! << 8) | buf[q + 3]!;
