@@ -21,7 +21,8 @@ it('stops a decode that makes no progress and keeps working', async () => {
   expect((err as DecodeError).code).toBe('LIMIT');
   expect((err as DecodeError).file).toBe(stalled);
   expect((err as Error).message).toMatch(/no progress/);
-  expect(Date.now() - t0).toBeLessThan(10_000);
+  // Generous: a fresh worker loads h5wasm first, slow on a loaded 2-core machine; a hang would take forever.
+  expect(Date.now() - t0).toBeLessThan(20_000);
   const ok = await pool.describe(join(repoRoot, 'test/fixtures/netcdf/polar_stereographic.nc'));
   expect(ok.groups.length).toBeGreaterThan(0);
 }, 30_000);
