@@ -7,7 +7,8 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import { interceptors, request, type Dispatcher } from 'undici';
 import { HdaDownloadError, HdaQuotaError, serverMessage } from './errors.js';
-import { backoff, header, isRetryableNetworkError, quotaMessage, quotaWaitMs, sleep, type HdaHttp } from './http.js';
+import { backoff, header, isRetryableNetworkError, quotaMessage, quotaWaitMs, retryWait, type HdaHttp } from './http.js';
+import { countHdaRequest, hdaStats } from './stats.js';
 
 export interface FetchResult {
   bytes: number;
@@ -50,13 +51,15 @@ export async function fetchToFile(http: HdaHttp, path: string, dest: string, onP
     try {
       res = await request(url, { method: 'GET', headers, dispatcher });
     } catch (e) {
+      countHdaRequest('error');
       if (isRetryableNetworkError(e) && attempt < http.retry.attempts) {
-        await sleep(backoff(attempt, http.retry));
+        await retryWait(backoff(attempt, http.retry));
         continue;
       }
       throw new HdaDownloadError(`download ${path}: ${(e as Error).message}`);
     }
     const status = res.statusCode;
+    countHdaRequest(status);
     if (status === 401 || status === 403) {
       const body = await res.body.text();
       if (!reauthed) {
@@ -71,7 +74,7 @@ export async function fetchToFile(http: HdaHttp, path: string, dest: string, onP
       await res.body.dump();
       const wait = quotaWaitMs(res.headers);
       if (wait !== null && wait <= http.retry.maxQuotaWaitMs && attempt < http.retry.attempts) {
-        await sleep(wait);
+        await retryWait(wait);
         continue;
       }
       throw new HdaQuotaError(quotaMessage(res.headers), 429);
@@ -79,7 +82,7 @@ export async function fetchToFile(http: HdaHttp, path: string, dest: string, onP
     if (status >= 500 || status === 408) {
       const body = await res.body.text();
       if (attempt < http.retry.attempts) {
-        await sleep(backoff(attempt, http.retry));
+        await retryWait(backoff(attempt, http.retry));
         continue;
       }
       throw new HdaDownloadError(`download ${path}: HTTP ${status}: ${serverMessage(body)}`, status);
@@ -113,13 +116,14 @@ export async function fetchToFile(http: HdaHttp, path: string, dest: string, onP
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         await fh.write(chunk);
         received += chunk.length;
+        hdaStats.bytesDownloaded += chunk.length;
         onProgress?.(received, total);
       }
     } catch (e) {
       await fh.close();
       have = received;
       if (attempt < http.retry.attempts) {
-        await sleep(backoff(attempt, http.retry));
+        await retryWait(backoff(attempt, http.retry));
         continue;
       }
       throw new HdaDownloadError(`download ${path}: connection broken after ${have} bytes: ${(e as Error).message}`);
@@ -129,7 +133,7 @@ export async function fetchToFile(http: HdaHttp, path: string, dest: string, onP
     if (total !== null && have < total) {
       // Truncated body (fewer bytes than Content-Length): resume from what we have.
       if (attempt < http.retry.attempts) {
-        await sleep(backoff(attempt, http.retry));
+        await retryWait(backoff(attempt, http.retry));
         continue;
       }
       throw new HdaDownloadError(`download ${path}: got ${have} of ${total} bytes after ${attempt} attempts`);

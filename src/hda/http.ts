@@ -7,6 +7,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HdaConfig } from './config.js';
 import { HdaAuthError, HdaError, HdaQuotaError, serverMessage } from './errors.js';
+import { countHdaRequest, hdaStats } from './stats.js';
 
 export interface RetryPolicy {
   /** Attempts per request, first included. */
@@ -40,6 +41,12 @@ export interface CallOptions {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A wait before another attempt of the same request (counted in hdaStats.retries). */
+export function retryWait(ms: number): Promise<void> {
+  hdaStats.retries++;
+  return sleep(ms);
+}
 
 export function backoff(attempt: number, p: RetryPolicy): number {
   const exp = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
@@ -147,7 +154,7 @@ export class HdaHttp {
       } catch (e) {
         if (e instanceof HdaError) throw e;
         if (isRetryableNetworkError(e) && attempt < this.retry.attempts) {
-          await sleep(backoff(attempt, this.retry));
+          await retryWait(backoff(attempt, this.retry));
           continue;
         }
         throw new HdaError(`${method} ${path}: ${(e as Error).message}`);
@@ -164,13 +171,13 @@ export class HdaHttp {
       if (r.status === 429) {
         const wait = quotaWaitMs(r.headers);
         if (wait !== null && wait <= this.retry.maxQuotaWaitMs && attempt < this.retry.attempts) {
-          await sleep(wait);
+          await retryWait(wait);
           continue;
         }
         throw new HdaQuotaError(quotaMessage(r.headers), 429);
       }
       if ((r.status >= 500 || r.status === 408) && attempt < this.retry.attempts) {
-        await sleep(backoff(attempt, this.retry));
+        await retryWait(backoff(attempt, this.retry));
         continue;
       }
       throw new HdaError(`${method} ${path}: HTTP ${r.status}: ${serverMessage(r.body)}`, r.status);
@@ -197,7 +204,11 @@ export class HdaHttp {
       body = new URLSearchParams(opts.form).toString();
     }
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    const res = await request(url, { method, headers, body, dispatcher: this.dispatcher });
+    const res = await request(url, { method, headers, body, dispatcher: this.dispatcher }).catch((e: unknown) => {
+      countHdaRequest('error');
+      throw e;
+    });
+    countHdaRequest(res.statusCode);
     const text = method === 'HEAD' ? '' : await res.body.text();
     if (method === 'HEAD') await res.body.dump();
     return { status: res.statusCode, headers: res.headers, body: text };
