@@ -9,10 +9,12 @@ import { DecodeError } from '../decoders/errors.js';
 import { PlanError } from '../partitioner/plan.js';
 import { TicketError } from '../partitioner/ticket.js';
 import { QueryError } from './query.js';
+import { AuthError } from './auth.js';
 
-export type Status = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'PERMISSION_DENIED' | 'UNIMPLEMENTED' | 'DATA_LOSS' | 'INTERNAL';
+export type Status = 'UNAUTHENTICATED' | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'PERMISSION_DENIED' | 'UNIMPLEMENTED' | 'DATA_LOSS' | 'INTERNAL';
 
 export const GRPC_CODE: Record<Status, grpc.status> = {
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   NOT_FOUND: grpc.status.NOT_FOUND,
   PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
@@ -22,6 +24,7 @@ export const GRPC_CODE: Record<Status, grpc.status> = {
 };
 
 export const HTTP_CODE: Record<Status, number> = {
+  UNAUTHENTICATED: 401,
   INVALID_ARGUMENT: 400,
   NOT_FOUND: 404,
   PERMISSION_DENIED: 403,
@@ -34,6 +37,7 @@ export const HTTP_CODE: Record<Status, number> = {
 export const MAX_MESSAGE_CHARS = 2000;
 
 export function statusOf(err: unknown): Status {
+  if (err instanceof AuthError) return 'UNAUTHENTICATED';
   if (err instanceof DatasetNotFoundError) return 'NOT_FOUND';
   if (err instanceof CatalogAccessError) return 'PERMISSION_DENIED';
   if (err instanceof QueryError || err instanceof PlanError || err instanceof TicketError) return 'INVALID_ARGUMENT';

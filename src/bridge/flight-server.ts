@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { RecordBatch, Schema } from 'apache-arrow';
+import { AuthError, type AuthTokens } from './auth.js';
 import type { BridgeCore } from './core.js';
 import { clientMessage, GRPC_CODE, logUnexpected, statusOf } from './errors.js';
 import { framed, GRPC_PREFIX_BYTES, zeroCopySends } from './grpc-framing.js';
@@ -38,6 +39,15 @@ interface FlightInfoMessage {
 export interface FlightServerOptions {
   /** The URI clients should use for DoGet, put in every endpoint (e.g. grpc://host:8815). */
   location: () => string;
+  /** Tokens every RPC but Handshake must present; absent or empty: no authentication. */
+  auth?: AuthTokens;
+}
+
+/** Authentication and transport security of a Flight server (see auth.ts, `wekeo serve --help`). */
+export interface FlightSecurity {
+  auth?: AuthTokens;
+  /** PEM certificate chain and private key: serve grpc+tls://. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export function statusFor(err: unknown): grpc.status {
@@ -84,7 +94,19 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
 
   const implementation: grpc.UntypedServiceImplementation = {
     Handshake: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-      // No authentication yet: answer each handshake message so clients that always handshake proceed.
+      // With tokens, the credentials are in the call's headers (Bearer, or Basic with a token as
+      // password) and the answer carries the bearer header the client then sends on every call.
+      if (opts.auth?.enabled) {
+        const token = opts.auth.handshakeToken(headerOf(call.metadata, 'authorization'));
+        if (token === undefined) {
+          call.emit('error', toServiceError(new AuthError()));
+          return;
+        }
+        const md = new grpc.Metadata();
+        md.set('authorization', `Bearer ${token}`);
+        call.sendMetadata(md);
+      }
+      // Answer each handshake message so clients that always handshake proceed.
       call.on('data', () => call.write({ protocol_version: '0', payload: Buffer.alloc(0) }));
       call.on('end', () => call.end());
     },
@@ -172,7 +194,34 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
       call.end();
     },
   };
-  return { definition, implementation };
+  return { definition, implementation: opts.auth?.enabled ? requireBearer(definition, implementation, opts.auth) : implementation };
+}
+
+function headerOf(md: grpc.Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return v === undefined ? undefined : String(v);
+}
+
+/** Wraps every handler but Handshake so a call without a valid bearer token is refused before it runs. */
+function requireBearer(definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation, auth: AuthTokens): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(impl)) {
+    const method = definition[name];
+    if (name === 'Handshake' || !method) {
+      out[name] = handler;
+      continue;
+    }
+    const fn = handler as (...args: unknown[]) => unknown;
+    const unary = !method.requestStream && !method.responseStream;
+    out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown> & grpc.ServerWritableStream<unknown, unknown>, cb?: grpc.sendUnaryData<unknown>) => {
+      if (auth.allows(headerOf(call.metadata, 'authorization'))) return fn(call, cb);
+      const err = toServiceError(new AuthError());
+      if (unary && cb) cb(err);
+      else call.emit('error', err);
+      return undefined;
+    }) as grpc.UntypedHandleCall;
+  }
+  return out;
 }
 
 /**
@@ -215,22 +264,27 @@ class BoundedWriter {
 export interface RunningFlightServer {
   server: grpc.Server;
   port: number;
+  /** What clients connect to: grpc:// or grpc+tls://, advertised host. */
+  uri: string;
   close(): Promise<void>;
 }
 
 /** Binds the Flight service; port 0 picks a free port. */
-export async function startFlightServer(core: BridgeCore, host: string, port: number, advertiseHost?: string): Promise<RunningFlightServer> {
+export async function startFlightServer(core: BridgeCore, host: string, port: number, advertiseHost?: string, security: FlightSecurity = {}): Promise<RunningFlightServer> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   let bound = port;
   const adv = advertiseHost ?? (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
-  const { definition, implementation } = createFlightService(core, { location: () => `grpc://${formatHost(adv)}:${bound}` });
+  const scheme = security.tls ? 'grpc+tls' : 'grpc';
+  const { definition, implementation } = createFlightService(core, { location: () => `${scheme}://${formatHost(adv)}:${bound}`, auth: security.auth });
   server.addService(definition, implementation);
-  bound = await new Promise<number>((res, rej) =>
-    server.bindAsync(`${formatHost(host)}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
-  );
+  const credentials = security.tls
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: security.tls.cert, private_key: security.tls.key }], false)
+    : grpc.ServerCredentials.createInsecure();
+  bound = await new Promise<number>((res, rej) => server.bindAsync(`${formatHost(host)}:${port}`, credentials, (err, p) => (err ? rej(err) : res(p))));
   return {
     server,
     port: bound,
+    uri: `${scheme}://${formatHost(adv)}:${bound}`,
     close: () =>
       new Promise<void>((res) => {
         server.tryShutdown(() => res());

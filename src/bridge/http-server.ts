@@ -9,8 +9,10 @@
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { RecordBatch, Schema } from 'apache-arrow';
 import { PlanError } from '../partitioner/plan.js';
+import { AuthError, authorizeHttp, type AuthTokens } from './auth.js';
 import type { BridgeCore } from './core.js';
 import { clientMessage, HTTP_CODE, logUnexpected, statusOf } from './errors.js';
 import { ipcMessage, recordBatchParts, schemaHeader } from './flight-data.js';
@@ -21,8 +23,25 @@ export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
 
 const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
-export async function startHttpServer(core: BridgeCore, host: string, port: number): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+/** Same tokens and certificate as the Flight server (auth.ts): bearer header or `?token=`, HTTPS with `tls`. */
+export interface HttpSecurity {
+  auth?: AuthTokens;
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+export async function startHttpServer(core: BridgeCore, host: string, port: number, security: HttpSecurity = {}): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (security.auth) {
+      // The token is taken out of req.url before any handler (or log) sees it.
+      const a = authorizeHttp(security.auth, req.url ?? '/', req.headers.authorization);
+      req.url = a.url;
+      if (!a.ok) {
+        const err = new AuthError();
+        res.writeHead(HTTP_CODE[statusOf(err)], { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+        res.end(JSON.stringify({ error: err.message, status: statusOf(err) }));
+        return;
+      }
+    }
     handle(core, req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         logUnexpected('HTTP', err);
@@ -30,7 +49,8 @@ export async function startHttpServer(core: BridgeCore, host: string, port: numb
         res.end(JSON.stringify({ error: clientMessage(err), status: statusOf(err) }));
       } else res.destroy(err as Error);
     });
-  });
+  };
+  const server: Server = security.tls ? createHttpsServer({ cert: security.tls.cert, key: security.tls.key }, onRequest) : createServer(onRequest);
   server.listen(port, host);
   await once(server, 'listening');
   const addr = server.address();

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { AuthConfigError, AuthTokens, isLoopback } from '../bridge/auth.js';
 import { Catalog } from '../catalog/catalog.js';
 import { EMBEDDED_CATALOG, LocalSource } from '../catalog/local-source.js';
 import type { DatasetSource } from '../catalog/types.js';
@@ -35,8 +37,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'hda-parallel': { type: 'string', default: '2' },
       'hda-datasets': { type: 'string' },
       'accept-terms': { type: 'boolean', default: false },
+      'auth-token-file': { type: 'string' },
+      'allow-anonymous': { type: 'boolean', default: false },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
   });
+  const security = securityOptions(values);
+  if (typeof security === 'string') {
+    process.stderr.write(`wekeo serve: ${security}\n`);
+    return 2;
+  }
+  const { auth, tls } = security;
   const port = intOption('port', values.port!, 0);
   const targetRows = intOption('target-rows', values['target-rows']!, 1);
   const cacheBytes = parseSize(values['cache-mem']!, '--cache-mem');
@@ -55,32 +67,47 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const pool = new DecodePool({ size: workers });
   const catalog = new Catalog(sources, (p) => pool.describe(p));
   const core = new BridgeCore(catalog, pool, { targetRows, secret: values.secret, cacheBytes });
-  const flight = await startFlightServer(core, values.host!, port, values.advertise);
-  const http = values['http-port'] !== undefined ? await startHttpServer(core, values.host!, intOption('http-port', values['http-port'], 0)) : undefined;
+  const flight = await startFlightServer(core, values.host!, port, values.advertise, { auth, tls });
+  const http = values['http-port'] !== undefined ? await startHttpServer(core, values.host!, intOption('http-port', values['http-port'], 0), { auth, tls }) : undefined;
 
   const host = values.advertise ?? (values.host === '0.0.0.0' ? 'localhost' : values.host!);
-  const uri = `grpc://${host}:${flight.port}`;
+  const uri = flight.uri;
+  const httpScheme = tls ? 'https' : 'http';
+  const connect = tls ? `fl.connect("${uri}", tls_root_certs=open(${JSON.stringify(values['tls-cert'])}, "rb").read())` : `fl.connect("${uri}")`;
+  // With tokens the snippets read the token from the environment, never print one.
+  const pyAuth = auth.enabled
+    ? ['  opts = fl.FlightCallOptions(headers=[c.authenticate_basic_token("me", os.environ["WEKEO_TOKEN"])])']
+    : [];
+  const opt = auth.enabled ? ', options=opts' : '';
   const datasets = await catalog.list();
   const first = datasets[0]?.name ?? 'DATASET';
   // The first line is machine-read by tests and scripts: keep its format.
   process.stdout.write(`wekeo-bridge listening on ${uri}\n`);
-  if (http) process.stdout.write(`wekeo-bridge http on http://${host}:${http.port}\n`);
+  if (http) process.stdout.write(`wekeo-bridge http on ${httpScheme}://${host}:${http.port}\n`);
   process.stdout.write(
     [
       `catalog: ${catalogDir}${values.catalog ? '' : ' (embedded samples)'}`,
       `WEkEO HDA: ${hdaConfig ? `${hdaConfig.url} (credentials from ${hdaConfig.source}); any EO:* dataset id can be queried` : 'no credentials (~/.hdarc), local catalog only'}`,
       `datasets: ${datasets.map((d) => d.name).join(', ') || '(none)'}`,
       `decode workers: ${pool.size}, target rows per partition: ${targetRows}, decoded-partition cache: ${formatSize(cacheBytes)}`,
+      `security: ${auth.enabled ? `bearer tokens required (${auth.size} configured)` : 'no authentication (loopback only unless --allow-anonymous)'}, ${tls ? 'TLS' : 'plaintext'}`,
       '',
       'Read it from Python (pip install pyarrow):',
-      '  import json, pyarrow as pa, pyarrow.flight as fl',
-      `  c = fl.connect("${uri}")`,
-      `  info = c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps({"dataset": "${first}"})))`,
-      '  table = pa.concat_tables(c.do_get(e.ticket).read_all() for e in info.endpoints)',
+      `  import json${auth.enabled ? ', os' : ''}, pyarrow as pa, pyarrow.flight as fl`,
+      `  c = ${connect}`,
+      ...pyAuth,
+      `  info = c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps({"dataset": "${first}"}))${opt})`,
+      `  table = pa.concat_tables(c.do_get(e.ticket${opt}).read_all() for e in info.endpoints)`,
       '',
       'Read it from Spark (jar: jvm-shim/target/wekeo-spark-*.jar):',
       `  spark.read.format("wekeo").option("endpoint", "${uri}").option("dataset", "${first}").load()`,
-      ...(http ? ['', 'Plain Arrow IPC stream (TensorFlow, curl):', `  curl "http://${host}:${http.port}/stream?dataset=${first}" > ${first}.arrows`] : []),
+      ...(http
+        ? [
+            '',
+            'Plain Arrow IPC stream (TensorFlow, curl):',
+            `  curl${tls ? ` --cacert ${values['tls-cert']}` : ''}${auth.enabled ? ' -H "Authorization: Bearer $WEKEO_TOKEN"' : ''} "${httpScheme}://${host}:${http.port}/stream?dataset=${first}" > ${first}.arrows`,
+          ]
+        : []),
       '',
       'Press Ctrl+C to stop.',
       '',
@@ -95,6 +122,39 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await Promise.all([flight.close(), http?.close()]);
   await pool.close();
   return 0;
+}
+
+/**
+ * Tokens and TLS material from the flags, or the reason to refuse to start: serving without
+ * tokens on a non-loopback address must be asked for explicitly (--allow-anonymous).
+ */
+function securityOptions(values: { host?: string; 'auth-token-file'?: string; 'allow-anonymous'?: boolean; 'tls-cert'?: string; 'tls-key'?: string }): { auth: AuthTokens; tls?: { cert: Buffer; key: Buffer } } | string {
+  let auth: AuthTokens;
+  try {
+    auth = AuthTokens.load({ file: values['auth-token-file'], env: process.env.WEKEO_AUTH_TOKENS });
+  } catch (e) {
+    if (e instanceof AuthConfigError) return e.message;
+    throw e;
+  }
+  if (!auth.enabled && !isLoopback(values.host!) && !values['allow-anonymous']) {
+    return `refusing to serve ${values.host} without authentication: give tokens (--auth-token-file FILE or WEKEO_AUTH_TOKENS) or --allow-anonymous to serve anyone who can reach this address`;
+  }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) return '--tls-cert and --tls-key must be given together';
+  if (values['tls-cert'] === undefined) return { auth };
+  const read = (flag: string, file: string): Buffer | string => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      return `${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+    }
+  };
+  const cert = read('--tls-cert', values['tls-cert']);
+  const key = read('--tls-key', values['tls-key']!);
+  if (typeof cert === 'string') return cert;
+  if (typeof key === 'string') return key;
+  if (!cert.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) return '--tls-cert must be a PEM certificate (chain)';
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) return '--tls-key must be a PEM private key';
+  return { auth, tls: { cert, key } };
 }
 
 function intOption(name: string, v: string, min: number): number {

@@ -1,0 +1,317 @@
+"""Security and service edges of a real `wekeo serve`, seen from a real pyarrow.flight client.
+
+Bearer tokens (file and WEKEO_AUTH_TOKENS), pyarrow's Basic-token handshake, TLS with a
+certificate generated here (openssl), HTTPS, refusal to bind a public address without tokens,
+and the exact statuses of hostile or stale requests, with bounded messages without server paths.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import pathlib
+import re
+import shutil
+import ssl
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+import pyarrow as pa
+import pyarrow.flight as fl
+import pytest
+
+from conftest import ROOT
+
+FILE_TOKENS = ["file-token-AAAA1111", "file-token-BBBB2222"]
+ENV_TOKENS = ["env-token-CCCC3333", "env-token-DDDD4444"]
+WRONG = "wrong-token-ZZZZ9999"
+REFUSED = "unauthenticated: a valid bearer token is required"
+SECRET = "security-test-secret"
+
+
+class Bridge:
+    """A `wekeo serve` child whose stdout and stderr are kept (to check what it logs)."""
+
+    def __init__(self, args, env=None):
+        cli = ROOT / "bin" / "wekeo.js"
+        if not (ROOT / "dist" / "cli" / "main.js").exists():
+            pytest.fail("dist/ is missing: build with `npm run build` (./dev test does it)")
+        self.proc = subprocess.Popen(
+            ["node", str(cli), "serve", "--port", "0", "--http-port", "0", "--workers", "1", *args],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        self.out, self.err = [], []
+        first = self.proc.stdout.readline()
+        self.out.append(first)
+        m = re.match(r"wekeo-bridge listening on (grpc(?:\+tls)?://\S+)", first)
+        if not m:
+            self.proc.kill()
+            raise RuntimeError(f"bridge did not start: {first!r} {self.proc.stderr.read()}")
+        self.grpc = m.group(1)
+        second = self.proc.stdout.readline()
+        self.out.append(second)
+        self.http = re.match(r"wekeo-bridge http on (https?://\S+)", second).group(1)
+        threading.Thread(target=lambda: self.out.extend(self.proc.stdout), daemon=True).start()
+        threading.Thread(target=lambda: self.err.extend(self.proc.stderr), daemon=True).start()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def run_env(**extra):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "WEKEO_AUTH_TOKENS"}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is missing (scripts/apt-packages.txt; ./dev installs it)")
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"),
+         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return d
+
+
+@pytest.fixture(scope="module")
+def secure(certs, tmp_path_factory):
+    tokens = tmp_path_factory.mktemp("tokens") / "tokens.txt"
+    tokens.write_text("# one token per line\n\n" + "\n".join(FILE_TOKENS) + "\n")
+    b = Bridge(
+        ["--host", "127.0.0.1", "--auth-token-file", str(tokens), "--tls-cert", str(certs / "cert.pem"), "--tls-key", str(certs / "key.pem"),
+         "--catalog", str(ROOT / "samples")],
+        env=run_env(WEKEO_AUTH_TOKENS=" , ".join(ENV_TOKENS)),
+    )
+    yield b
+    b.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_client(secure, certs):
+    c = fl.connect(secure.grpc, tls_root_certs=(certs / "cert.pem").read_bytes())
+    yield c
+    c.close()
+
+
+def bearer(token):
+    return fl.FlightCallOptions(headers=[(b"authorization", f"Bearer {token}".encode())])
+
+
+def cmd(**q):
+    return fl.FlightDescriptor.for_command(json.dumps(q))
+
+
+def test_basic_token_handshake_then_tls_round_trip(secure, tls_client):
+    assert secure.grpc.startswith("grpc+tls://")
+    header = tls_client.authenticate_basic_token("alice", FILE_TOKENS[1])
+    assert header == (b"authorization", f"Bearer {FILE_TOKENS[1]}".encode())
+    opts = fl.FlightCallOptions(headers=[header])
+    info = tls_client.get_flight_info(cmd(dataset="ncep-air"), opts)
+    assert all(loc.uri.decode() == secure.grpc for e in info.endpoints for loc in e.locations)
+    table = pa.concat_tables(tls_client.do_get(e.ticket, opts).read_all() for e in info.endpoints)
+    assert table.num_rows == info.total_records > 0
+
+
+def test_env_tokens_work_and_comment_lines_are_not_tokens(tls_client):
+    for t in ENV_TOKENS:
+        assert len(list(tls_client.list_flights(options=bearer(t)))) == 5
+    for t in ["# one token per line", "", "Bearer"]:
+        with pytest.raises(fl.FlightUnauthenticatedError):
+            list(tls_client.list_flights(options=bearer(t)))
+
+
+def test_every_rpc_without_or_with_a_wrong_token_is_unauthenticated(tls_client):
+    info = tls_client.get_flight_info(cmd(dataset="ncep-air"), bearer(ENV_TOKENS[0]))
+    ticket = info.endpoints[0].ticket
+    calls = {
+        "ListFlights": lambda o: list(tls_client.list_flights(options=o)),
+        "GetFlightInfo": lambda o: tls_client.get_flight_info(cmd(dataset="ncep-air"), o),
+        "GetSchema": lambda o: tls_client.get_schema(cmd(dataset="ncep-air"), o),
+        "DoGet": lambda o: tls_client.do_get(ticket, o).read_all(),
+        "ListActions": lambda o: list(tls_client.list_actions(options=o)),
+        "DoAction": lambda o: list(tls_client.do_action(fl.Action("health", b""), options=o)),
+    }
+    for name, call in calls.items():
+        for o in [fl.FlightCallOptions(), bearer(WRONG)]:
+            # pyarrow's get_schema raises a plain OSError for every status; the others FlightUnauthenticatedError.
+            with pytest.raises(OSError if name == "GetSchema" else fl.FlightUnauthenticatedError) as e:
+                call(o)
+            assert f"Flight returned unauthenticated error, with message: {REFUSED}" in str(e.value), name
+            assert WRONG not in str(e.value)
+    with pytest.raises(fl.FlightUnauthenticatedError):
+        tls_client.authenticate_basic_token("alice", WRONG)
+
+
+def https_get(secure, certs, path, headers=None):
+    ctx = ssl.create_default_context(cafile=str(certs / "cert.pem"))
+    req = urllib.request.Request(secure.http + path, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_https_takes_the_bearer_header_or_a_token_parameter(secure, certs):
+    assert secure.http.startswith("https://")
+    status, body = https_get(secure, certs, "/datasets", {"Authorization": f"Bearer {FILE_TOKENS[0]}"})
+    assert status == 200 and len(json.loads(body)) == 5
+    status, body = https_get(secure, certs, f"/stream?dataset=ncep-air&token={ENV_TOKENS[1]}")
+    assert status == 200
+    assert pa.ipc.open_stream(body).read_all().num_rows > 0
+    for path, headers in [("/datasets", None), (f"/datasets?token={WRONG}", None), ("/datasets", {"Authorization": f"Bearer {WRONG}"})]:
+        status, body = https_get(secure, certs, path, headers)
+        assert status == 401
+        assert json.loads(body) == {"error": REFUSED, "status": "UNAUTHENTICATED"}
+
+
+def test_no_token_appears_in_the_bridge_output(secure, tls_client, certs):
+    # Failures of every kind were caused above; make one more unexpected error with a token in the query.
+    https_get(secure, certs, f"/plan?dataset=nope&token={FILE_TOKENS[0]}")
+    with pytest.raises(pa.ArrowKeyError):
+        tls_client.get_flight_info(cmd(dataset="nope"), bearer(FILE_TOKENS[0]))
+    text = "".join(secure.out + secure.err)
+    for t in FILE_TOKENS + ENV_TOKENS + [WRONG]:
+        assert t not in text
+    assert "bearer tokens required (4 configured), TLS" in text
+    assert "tls_root_certs=open(" in text
+
+
+def test_public_address_without_tokens_is_refused_unless_anonymous_is_allowed():
+    cli = ROOT / "bin" / "wekeo.js"
+    r = subprocess.run(["node", str(cli), "serve", "--host", "0.0.0.0", "--port", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=run_env())
+    assert r.returncode == 2
+    assert "without authentication" in r.stderr and "--allow-anonymous" in r.stderr and "--auth-token-file" in r.stderr
+    assert "listening" not in r.stdout
+    b = Bridge(["--host", "0.0.0.0", "--allow-anonymous"], env=run_env())
+    try:
+        c = fl.connect(b.grpc)
+        assert len(list(c.list_flights())) == 5
+    finally:
+        b.stop()
+
+
+def test_an_empty_token_file_is_refused(tmp_path):
+    (tmp_path / "t.txt").write_text("# nothing\n\n")
+    cli = ROOT / "bin" / "wekeo.js"
+    r = subprocess.run(["node", str(cli), "serve", "--auth-token-file", str(tmp_path / "t.txt"), "--port", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=run_env())
+    assert r.returncode == 2 and "holds no tokens" in r.stderr
+
+
+# ---- exact statuses of hostile or stale requests (no auth, plaintext) ----
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    d = tmp_path_factory.mktemp("errors-catalog")
+    for ds in ["air", "other"]:
+        (d / ds).mkdir()
+        shutil.copy(ROOT / "samples" / "era5-pressure-levels" / "test4.nc", d / ds / "test4.nc")
+    return d
+
+
+@pytest.fixture(scope="module")
+def plain(catalog):
+    b = Bridge(["--host", "127.0.0.1", "--catalog", str(catalog), "--secret", SECRET], env=run_env())
+    yield b
+    b.stop()
+
+
+@pytest.fixture(scope="module")
+def client(plain):
+    c = fl.connect(plain.grpc)
+    yield c
+    c.close()
+
+
+def sign(body):
+    payload = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    mac = base64.urlsafe_b64encode(hmac.new(SECRET.encode(), payload.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+    return f"wkb1.{payload}.{mac}".encode()
+
+
+def planned_body(client):
+    t = client.get_flight_info(cmd(dataset="air")).endpoints[0].ticket.ticket.decode()
+    return json.loads(base64.urlsafe_b64decode(t.split(".")[1] + "=="))
+
+
+def do_get_error(client, body, exc):
+    with pytest.raises(exc) as e:
+        client.do_get(fl.Ticket(sign(body))).read_all()
+    return str(e.value)
+
+
+def assert_clean(message, catalog):
+    # pyarrow repeats the status message in its debug context: bounded means a few KiB, not 10 MiB.
+    assert len(message) < 5000
+    assert str(catalog) not in message and "/tmp" not in message and str(ROOT) not in message
+
+
+def http_get(plain, path):
+    try:
+        with urllib.request.urlopen(plain.http + path, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+# pyarrow's exception per gRPC status: PERMISSION_DENIED -> FlightUnauthorizedError,
+# NOT_FOUND -> ArrowKeyError, INVALID_ARGUMENT -> ArrowInvalid.
+
+
+def test_signed_ticket_escaping_its_dataset_is_permission_denied(client, plain, catalog):
+    body = planned_body(client)
+    assert sign(body) == client.get_flight_info(cmd(dataset="air")).endpoints[0].ticket.ticket  # the test signs like the bridge
+    for key in ["../../etc/passwd", "/etc/passwd", "../other/test4.nc"]:
+        msg = do_get_error(client, {**body, "fileKey": key}, fl.FlightUnauthorizedError)
+        assert "escapes dataset air" in msg
+        assert_clean(msg, catalog)
+        status, answer = http_get(plain, "/ticket/" + base64.urlsafe_b64encode(sign({**body, "fileKey": key})).rstrip(b"=").decode())
+        assert status == 403 and answer["status"] == "PERMISSION_DENIED"
+        assert_clean(answer["error"], catalog)
+
+
+def test_file_removed_after_planning_is_not_found_naming_dataset_and_file(client, catalog):
+    body = planned_body(client)
+    f = catalog / "air" / "test4.nc"
+    kept = catalog / "kept.nc"
+    shutil.copy(f, kept)
+    f.unlink()
+    try:
+        msg = do_get_error(client, body, pa.ArrowKeyError)
+        assert "air/test4.nc" in msg and "plan the query again" in msg
+        assert_clean(msg, catalog)
+    finally:
+        shutil.copy(kept, f)
+
+
+def test_null_variables_in_a_ticket_is_invalid_argument(client, catalog):
+    msg = do_get_error(client, {**planned_body(client), "variables": None}, pa.ArrowInvalid)
+    assert 'ticket field "variables"' in msg
+    assert_clean(msg, catalog)
+
+
+def test_ten_mib_names_are_quoted_bounded(client, catalog):
+    huge = "x" * (10 << 20)
+    for q, exc in [({"dataset": huge}, pa.ArrowKeyError), ({"dataset": "air", huge: 1}, pa.ArrowInvalid), ({"dataset": "air", "variables": [huge]}, pa.ArrowInvalid)]:
+        with pytest.raises(exc) as e:
+            client.get_flight_info(fl.FlightDescriptor.for_command(json.dumps(q)))
+        assert "10485760 characters" in str(e.value)
+        assert_clean(str(e.value), catalog)
+
+
+def test_out_of_range_window_is_invalid_argument_without_server_path(client, catalog):
+    msg = do_get_error(client, {**planned_body(client), "time": [0, 99999]}, pa.ArrowInvalid)
+    assert "air/test4.nc" in msg
+    assert_clean(msg, catalog)
