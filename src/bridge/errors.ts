@@ -6,12 +6,24 @@
 import * as grpc from '@grpc/grpc-js';
 import { CatalogAccessError, DatasetNotFoundError } from '../catalog/errors.js';
 import { DecodeError } from '../decoders/errors.js';
+import { HdaConfigError } from '../hda/config.js';
+import { HdaAuthError, HdaError, HdaLimitError, HdaNoResultsError, HdaQueryError, HdaQuotaError, HdaUnavailableError, HdaUnknownProductError } from '../hda/errors.js';
 import { PlanError } from '../partitioner/plan.js';
 import { TicketError } from '../partitioner/ticket.js';
 import { QueryError } from './query.js';
 import { AuthError } from './auth.js';
 
-export type Status = 'UNAUTHENTICATED' | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'PERMISSION_DENIED' | 'UNIMPLEMENTED' | 'DATA_LOSS' | 'INTERNAL';
+export type Status =
+  | 'UNAUTHENTICATED'
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'PERMISSION_DENIED'
+  | 'UNIMPLEMENTED'
+  | 'DATA_LOSS'
+  | 'RESOURCE_EXHAUSTED'
+  | 'FAILED_PRECONDITION'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
 
 export const GRPC_CODE: Record<Status, grpc.status> = {
   UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
@@ -20,6 +32,9 @@ export const GRPC_CODE: Record<Status, grpc.status> = {
   PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
   UNIMPLEMENTED: grpc.status.UNIMPLEMENTED,
   DATA_LOSS: grpc.status.DATA_LOSS,
+  RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
+  FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
   INTERNAL: grpc.status.INTERNAL,
 };
 
@@ -30,6 +45,9 @@ export const HTTP_CODE: Record<Status, number> = {
   PERMISSION_DENIED: 403,
   UNIMPLEMENTED: 501,
   DATA_LOSS: 422,
+  RESOURCE_EXHAUSTED: 429,
+  FAILED_PRECONDITION: 412,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -41,6 +59,7 @@ export function statusOf(err: unknown): Status {
   if (err instanceof DatasetNotFoundError) return 'NOT_FOUND';
   if (err instanceof CatalogAccessError) return 'PERMISSION_DENIED';
   if (err instanceof QueryError || err instanceof PlanError || err instanceof TicketError) return 'INVALID_ARGUMENT';
+  if (err instanceof HdaError || err instanceof HdaConfigError) return hdaStatus(err);
   if (err instanceof DecodeError) {
     if (err.code === 'NOT_FOUND') return 'NOT_FOUND';
     if (err.code === 'UNSUPPORTED' || err.code === 'UNKNOWN_FORMAT') return 'UNIMPLEMENTED';
@@ -48,6 +67,25 @@ export function statusOf(err: unknown): Status {
     return 'DATA_LOSS';
   }
   return 'INTERNAL';
+}
+
+/**
+ * WEkEO HDA failures: too many products or the broker's quota -> RESOURCE_EXHAUSTED (the
+ * message says what to narrow or raise); nothing matched or a product this cache no longer
+ * knows -> NOT_FOUND; a bad HDA filter -> INVALID_ARGUMENT; the bridge's own WEkEO credentials
+ * refused or missing, or terms not accepted -> FAILED_PRECONDITION (the operator must act);
+ * the broker down or failing after retries -> UNAVAILABLE (a client may retry later).
+ */
+function hdaStatus(err: HdaError | HdaConfigError): Status {
+  if (err instanceof HdaLimitError || err instanceof HdaQuotaError) return 'RESOURCE_EXHAUSTED';
+  if (err instanceof HdaNoResultsError || err instanceof HdaUnknownProductError) return 'NOT_FOUND';
+  if (err instanceof HdaQueryError) return 'INVALID_ARGUMENT';
+  if (err instanceof HdaAuthError || err instanceof HdaConfigError) return 'FAILED_PRECONDITION';
+  if (err instanceof HdaUnavailableError) return 'UNAVAILABLE';
+  const status = err instanceof HdaError ? err.status : undefined;
+  if (status === 400 || status === 422) return 'INVALID_ARGUMENT';
+  if (status !== undefined && status >= 400 && status < 500) return 'FAILED_PRECONDITION';
+  return 'UNAVAILABLE';
 }
 
 /** What the client is told. Unexpected errors say only that they happened (details go to the log). */

@@ -4,21 +4,26 @@
  * once into the shared cache (zips unpacked), and each data file is one catalog file. File keys
  * ("<product id>::<file in product>") stay valid across processes: the product's search record
  * is kept in the cache so an evicted file can be ordered again by any bridge instance.
+ * Failures are typed HDA errors (src/hda/errors.ts), which src/bridge/errors.ts maps to statuses.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheKey, type DownloadCache } from '../hda/cache.js';
 import type { HdaClient, Product } from '../hda/client.js';
 import { downloadProducts } from '../hda/downloader.js';
+import { HdaLimitError, HdaNoResultsError, HdaUnknownProductError } from '../hda/errors.js';
+import { quote } from '../text/quote.js';
 import type { DatasetFile, DatasetInfo, DatasetQuery, DatasetSource } from './types.js';
 
 export interface HdaSourceOptions {
   parallel?: number;
   /** Datasets announced by ListFlights (HDA has thousands; any EO:* id can be queried). */
   announce?: string[];
-  /** Most products one query may download. */
+  /** Most products one query may download (`serve --hda-max-products`). */
   maxProducts?: number;
 }
+
+export const DEFAULT_HDA_MAX_PRODUCTS = 1000;
 
 const SEP = '::';
 
@@ -44,10 +49,15 @@ export class HdaSource implements DatasetSource {
     let products = await this.cache.getQuery<Product[]>(body);
     if (!products) {
       products = [];
-      const max = this.opts.maxProducts ?? 1000;
+      const max = this.opts.maxProducts ?? DEFAULT_HDA_MAX_PRODUCTS;
       for await (const p of this.client.search(dataset, generic, max + 1)) products.push(p);
-      if (products.length > max) throw new Error(`query on ${dataset} matches more than ${max} products; narrow bbox/time or raise --hda-max-products`);
+      if (products.length > max) {
+        throw new HdaLimitError(`the query on ${quote(dataset)} matches more than ${max} WEkEO HDA products (the bridge's limit per query): narrow bbox, start/end or filters, or start the bridge with a higher --hda-max-products`);
+      }
       await this.cache.putQuery(body, products);
+    }
+    if (products.length === 0) {
+      throw new HdaNoResultsError(`no WEkEO HDA product of ${quote(dataset)} matches the query (bbox, start/end, filters): widen it, or check the dataset's filters with "wekeo hda queryables"`);
     }
     await Promise.all(products.map((p) => this.remember(p)));
     const got = await downloadProducts(this.client, this.cache, products, { parallel: this.opts.parallel, progress: null });
@@ -56,14 +66,14 @@ export class HdaSource implements DatasetSource {
 
   async resolve(dataset: string, key: string): Promise<string> {
     const i = key.lastIndexOf(SEP);
-    if (i < 0) throw new Error(`malformed HDA file key ${JSON.stringify(key)}`);
+    if (i < 0) throw new HdaUnknownProductError(`malformed HDA file key ${quote(key)} of ${quote(dataset)}: plan the query again (GetFlightInfo)`);
     const productId = key.slice(0, i);
     const file = key.slice(i + SEP.length);
     const hit = await this.cache.get(dataset, productId);
     if (hit && hit.entry.files.includes(file)) return join(hit.dir, file);
     const product = await this.recall(dataset, productId);
     const [got] = await downloadProducts(this.client, this.cache, [product], { parallel: 1, progress: null });
-    if (!got!.entry.files.includes(file)) throw new Error(`product ${productId} of ${dataset} no longer contains ${file}`);
+    if (!got!.entry.files.includes(file)) throw new HdaUnknownProductError(`product ${quote(productId)} of ${quote(dataset)} no longer contains ${quote(file)}: plan the query again (GetFlightInfo)`);
     return join(got!.dir, file);
   }
 
@@ -77,7 +87,7 @@ export class HdaSource implements DatasetSource {
     try {
       return JSON.parse(await readFile(join(this.cache.dir, 'products', `${cacheKey(dataset, productId)}.json`), 'utf8')) as Product;
     } catch {
-      throw new Error(`unknown HDA product ${productId} of ${dataset}: plan the query again (GetFlightInfo) on this cache`);
+      throw new HdaUnknownProductError(`unknown HDA product ${quote(productId)} of ${quote(dataset)} on this bridge's cache: plan the query again (GetFlightInfo)`);
     }
   }
 }

@@ -17,6 +17,7 @@ import { loadConfig } from '../hda/config.js';
 import { downloadProducts } from '../hda/downloader.js';
 import type { GenericQuery } from '../hda/filters.js';
 import { parseBBox, parseTime } from '../bridge/query.js';
+import { glueNegativeValues } from './args.js';
 
 export const HDA_USAGE = `usage: wekeo hda <command> [options]
   datasets [--search TEXT] [--limit N] [--json]
@@ -37,27 +38,24 @@ export async function hdaCommand(argv: string[], io: { stdout: NodeJS.WritableSt
     io.stdout.write(HDA_USAGE);
     return cmd ? 0 : 2;
   }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      user: { type: 'string' },
-      password: { type: 'string' },
-      rc: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      search: { type: 'string' },
-      limit: { type: 'string' },
-      bbox: { type: 'string' },
-      start: { type: 'string' },
-      end: { type: 'string' },
-      filter: { type: 'string', multiple: true },
-      out: { type: 'string' },
-      parallel: { type: 'string', default: '2' },
-      cache: { type: 'string' },
-      'accept-terms': { type: 'boolean', default: false },
-    },
-  });
+  const options = {
+    url: { type: 'string' },
+    user: { type: 'string' },
+    password: { type: 'string' },
+    rc: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    search: { type: 'string' },
+    limit: { type: 'string' },
+    bbox: { type: 'string' },
+    start: { type: 'string' },
+    end: { type: 'string' },
+    filter: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    parallel: { type: 'string', default: '2' },
+    cache: { type: 'string' },
+    'accept-terms': { type: 'boolean', default: false },
+  } as const;
+  const { values, positionals } = parseArgs({ args: glueNegativeValues(rest, options), allowPositionals: true, options });
   const config = loadConfig({ url: values.url, user: values.user, password: values.password, rcPath: values.rc });
   const client = new HdaClient(config, { acceptTerms: values['accept-terms'] });
   const limit = values.limit ? Number(values.limit) : Infinity;

@@ -10,7 +10,7 @@ import { startFlightServer } from '../bridge/flight-server.js';
 import { startHttpServer } from '../bridge/http-server.js';
 import { DEFAULT_TARGET_ROWS } from '../partitioner/plan.js';
 import { DecodePool } from '../workers/decode-pool.js';
-import { HdaSource } from '../catalog/hda-source.js';
+import { DEFAULT_HDA_MAX_PRODUCTS, HdaSource } from '../catalog/hda-source.js';
 import { DownloadCache } from '../hda/cache.js';
 import { HdaClient } from '../hda/client.js';
 import { tryLoadConfig } from '../hda/config.js';
@@ -36,6 +36,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'hda-cache': { type: 'string' },
       'hda-parallel': { type: 'string', default: '2' },
       'hda-datasets': { type: 'string' },
+      'hda-max-products': { type: 'string', default: String(DEFAULT_HDA_MAX_PRODUCTS) },
       'accept-terms': { type: 'boolean', default: false },
       'auth-token-file': { type: 'string' },
       'allow-anonymous': { type: 'boolean', default: false },
@@ -62,7 +63,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const client = new HdaClient(hdaConfig, { acceptTerms: values['accept-terms'] });
     const cache = new DownloadCache(values['hda-cache'] ?? defaultCacheDir());
     const announce = values['hda-datasets']?.split(',').map((s) => s.trim()).filter(Boolean);
-    sources.push(new HdaSource(client, cache, { parallel: intOption('hda-parallel', values['hda-parallel']!, 1), announce }));
+    const maxProducts = intOption('hda-max-products', values['hda-max-products']!, 1);
+    sources.push(new HdaSource(client, cache, { parallel: intOption('hda-parallel', values['hda-parallel']!, 1), announce, maxProducts }));
   }
   const pool = new DecodePool({ size: workers });
   const catalog = new Catalog(sources, (p) => pool.describe(p));

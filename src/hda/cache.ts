@@ -1,13 +1,16 @@
 /**
  * The download cache, shared by CLI runs and bridge processes: one directory per (dataset,
  * product), installed by an atomic rename only when complete (a partial file is never visible),
- * a per-entry lock file so concurrent processes do not download the same product twice, a size
+ * a per-entry lock file so concurrent processes do not download the same product twice (it
+ * names its holder's host and pid: a lock left by a process that died on this host, e.g. after
+ * kill -9, is taken over at once; one from another host only when it is old), a size
  * limit with least-recently-used eviction, and zip products unpacked next to the archive.
  * Search results are cached too, keyed by the normalized search body, with a time limit.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { extractEntry, isZip, listZip } from './zip.js';
 
@@ -24,9 +27,45 @@ export interface CacheEntry {
 export interface CacheOptions {
   /** Bytes kept before least-recently-used entries are evicted. */
   maxBytes?: number;
-  /** A lock older than this belongs to a dead process and is broken. */
+  /** A lock from another host older than this is taken as abandoned and broken (same host: pid check). */
   staleLockMs?: number;
   queryTtlMs?: number;
+  /** Where "waiting for lock ..." lines go (default stderr); null for silence. */
+  log?: ((line: string) => void) | null;
+}
+
+/** What a lock file holds: who holds it, and a nonce so a takeover never removes a fresh lock. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  since: number;
+  nonce: string;
+  /** What is being downloaded, for the waiting message. */
+  what?: string;
+}
+
+/** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Parses a lock file: JSON, or the bare pid older versions wrote (taken as this host's). */
+export function parseLock(text: string): Partial<LockOwner> {
+  try {
+    const j = JSON.parse(text) as unknown;
+    if (typeof j === 'number') return { pid: j, host: hostname() };
+    if (j && typeof j === 'object') return j as Partial<LockOwner>;
+  } catch {
+    /* fall through */
+  }
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? { pid, host: hostname() } : {};
 }
 
 export const DEFAULT_CACHE_BYTES = 50 * 1024 ** 3;
@@ -40,6 +79,7 @@ export class DownloadCache {
   readonly maxBytes: number;
   private readonly staleLockMs: number;
   private readonly queryTtlMs: number;
+  private readonly log: ((line: string) => void) | null;
 
   constructor(
     readonly dir: string,
@@ -48,6 +88,7 @@ export class DownloadCache {
     this.maxBytes = opts.maxBytes ?? DEFAULT_CACHE_BYTES;
     this.staleLockMs = opts.staleLockMs ?? 30 * 60_000;
     this.queryTtlMs = opts.queryTtlMs ?? 60 * 60_000;
+    this.log = opts.log === undefined ? (line) => process.stderr.write(`${line}\n`) : opts.log;
   }
 
   entryDir(dataset: string, productId: string): string {
@@ -77,7 +118,7 @@ export class DownloadCache {
     await mkdir(join(this.dir, 'partial'), { recursive: true });
     const key = cacheKey(dataset, productId);
     const lock = join(this.dir, 'partial', `${key}.lock`);
-    await this.acquire(lock, () => this.get(dataset, productId).then((x) => x !== null));
+    const held = await this.acquire(lock, `${productId} of ${dataset}`, () => this.get(dataset, productId).then((x) => x !== null));
     try {
       const again = await this.get(dataset, productId);
       if (again) return again;
@@ -101,7 +142,8 @@ export class DownloadCache {
       await this.evict(final);
       return (await this.get(dataset, productId))!;
     } finally {
-      await rm(lock, { force: true });
+      // Only our own lock is removed (not one taken by another process since).
+      if (held && (await readFile(lock, 'utf8').catch(() => null)) === held) await rm(lock, { force: true });
     }
   }
 
@@ -121,24 +163,60 @@ export class DownloadCache {
     return files.sort();
   }
 
-  private async acquire(lock: string, done: () => Promise<boolean>): Promise<void> {
+  /** Takes the lock (returns what was written in it), or returns null once `done()` says the work is done. */
+  private async acquire(lock: string, what: string, done: () => Promise<boolean>): Promise<string | null> {
+    const me: LockOwner = { pid: process.pid, host: hostname(), since: Date.now(), nonce: randomBytes(8).toString('hex'), what };
+    let announced = '';
     for (;;) {
       try {
         const fh = await open(lock, 'wx');
-        await fh.writeFile(String(process.pid));
+        const text = JSON.stringify(me);
+        await fh.writeFile(text);
         await fh.close();
-        return;
+        return text;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const st = await stat(lock).catch(() => null);
-        if (st && Date.now() - st.mtimeMs > this.staleLockMs) {
-          await rm(lock, { force: true });
-          continue;
-        }
-        if (await done()) return;
-        await new Promise((r) => setTimeout(r, 200));
       }
+      const text = await readFile(lock, 'utf8').catch(() => null);
+      if (text === null) continue; // released meanwhile
+      const owner = parseLock(text);
+      const st = await stat(lock).catch(() => null);
+      const sameHost = owner.host === hostname();
+      const dead = sameHost ? !processAlive(owner.pid ?? -1) : st !== null && Date.now() - st.mtimeMs > this.staleLockMs;
+      // A lock being written this instant reads as empty: give its writer a moment.
+      const young = st !== null && Date.now() - st.mtimeMs < 1000 && owner.pid === undefined;
+      if (dead && !young) {
+        if (await this.takeOver(lock, text)) {
+          this.log?.(`wekeo: taking over the download lock of ${what} left by ${describeOwner(owner)}, which is gone`);
+        }
+        continue;
+      }
+      if (await done()) return null;
+      const line = `wekeo: waiting for ${describeOwner(owner)} to finish downloading ${what} (lock ${lock})`;
+      if (line !== announced) {
+        this.log?.(line);
+        announced = line;
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /**
+   * Removes a dead holder's lock without ever removing a live one: the lock is moved aside
+   * atomically, and if what was moved is not the content judged dead (another process took
+   * over in between), it is put back with link(), which never overwrites.
+   */
+  private async takeOver(lock: string, judged: string): Promise<boolean> {
+    const aside = `${lock}.stale-${randomBytes(4).toString('hex')}`;
+    try {
+      await rename(lock, aside);
+    } catch {
+      return false; // someone else moved or released it
+    }
+    const moved = await readFile(aside, 'utf8').catch(() => null);
+    if (moved !== judged) await link(aside, lock).catch(() => undefined);
+    await unlink(aside).catch(() => undefined);
+    return moved === judged;
   }
 
   /** Drops least-recently-used entries until the cache fits, never the one just installed. */
@@ -187,6 +265,11 @@ export class DownloadCache {
     await writeFile(tmp, JSON.stringify(value));
     await rename(tmp, path);
   }
+}
+
+function describeOwner(o: Partial<LockOwner>): string {
+  const since = o.since ? `, since ${new Date(o.since).toISOString()}` : '';
+  return `process ${o.pid ?? '?'} on ${o.host ?? 'an unknown host'}${since}`;
 }
 
 /** Stable key of a search: keys sorted at every level. */

@@ -59,18 +59,39 @@ export function loadConfig(opts: ConfigOptions = {}): HdaConfig {
   return c;
 }
 
-/** Like loadConfig, but returns null when no credentials are configured (the bridge then serves local data only). */
+/**
+ * Like loadConfig, but returns null when no credentials are configured (the bridge then serves
+ * local data only). A variable that is set but empty is an error, not a silent fall-back to the
+ * file: `HDA_USER= wekeo ...` usually means a broken export, not "use ~/.hdarc".
+ */
 export function tryLoadConfig(opts: ConfigOptions = {}): HdaConfig | null {
   const env = opts.env ?? process.env;
+  for (const name of ['HDA_USER', 'HDA_PASSWORD', 'HDA_URL'] as const) {
+    if (env[name] !== undefined && env[name]!.trim() === '') {
+      throw new HdaConfigError(`${name} is set but empty: give it a value, or unset it to use ${opts.rcPath ?? rcPath(env)}`);
+    }
+  }
+  for (const [name, v] of [['--user', opts.user], ['--password', opts.password], ['--url', opts.url]] as const) {
+    if (v !== undefined && v.trim() === '') throw new HdaConfigError(`${name} is empty`);
+  }
   const path = opts.rcPath ?? rcPath(env);
   const file = existsSync(path) ? parseRc(readFileSync(path, 'utf8')) : {};
-  const pick = (o: string | undefined, e: string | undefined, f: string | undefined): [string | undefined, string] =>
-    o ? [o, 'option'] : e ? [e, 'environment'] : f ? [f, path] : [undefined, ''];
-  const [user, userFrom] = pick(opts.user, env.HDA_USER, file.user);
-  const [password] = pick(opts.password, env.HDA_PASSWORD, file.password);
-  const [url] = pick(opts.url, env.HDA_URL, file.url);
+  const pick = (o: string | undefined, e: string | undefined, eName: string, f: string | undefined): [string | undefined, string] =>
+    o ? [o, `--${eName.slice(4).toLowerCase()}`] : e ? [e, eName] : f ? [f, path] : [undefined, ''];
+  const [user, userFrom] = pick(opts.user, env.HDA_USER, 'HDA_USER', file.user);
+  const [password, passwordFrom] = pick(opts.password, env.HDA_PASSWORD, 'HDA_PASSWORD', file.password);
+  const [url] = pick(opts.url, env.HDA_URL, 'HDA_URL', file.url);
   if (!user || !password) return null;
-  return { url: normalizeUrl(url ?? DEFAULT_HDA_URL), user, password, source: userFrom };
+  return { url: normalizeUrl(url ?? DEFAULT_HDA_URL), user, password, source: describeSource(userFrom, passwordFrom, path) };
+}
+
+/** "HDA_USER/HDA_PASSWORD", "/home/x/.hdarc", or a mix ("user from HDA_USER, password from ~/.hdarc"). */
+function describeSource(userFrom: string, passwordFrom: string, path: string): string {
+  if (userFrom === passwordFrom) return userFrom === path ? path : userFrom;
+  const env = (s: string) => s === 'HDA_USER' || s === 'HDA_PASSWORD';
+  if (env(userFrom) && env(passwordFrom)) return 'HDA_USER/HDA_PASSWORD';
+  if (userFrom === '--user' && passwordFrom === '--password') return '--user/--password';
+  return `user from ${userFrom}, password from ${passwordFrom}`;
 }
 
 /** The broker root always ends with '/'; a base already ending in api/v1 is cut back to the root. */

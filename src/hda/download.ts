@@ -6,7 +6,7 @@
  */
 import { open, stat, truncate } from 'node:fs/promises';
 import { interceptors, request, type Dispatcher } from 'undici';
-import { HdaDownloadError, HdaQuotaError, serverMessage } from './errors.js';
+import { HdaDownloadError, HdaQuotaError, HdaUnavailableError, serverMessage } from './errors.js';
 import { backoff, header, isRetryableNetworkError, quotaMessage, quotaWaitMs, retryWait, type HdaHttp } from './http.js';
 import { countHdaRequest, hdaStats } from './stats.js';
 
@@ -18,7 +18,8 @@ export interface FetchResult {
   resumed: number;
 }
 
-export type ProgressFn = (received: number, total: number | null) => void;
+/** `filename` is the product's file name once the server has said it (Content-Disposition). */
+export type ProgressFn = (received: number, total: number | null, filename: string | null) => void;
 
 /** Filename from Content-Disposition (quoted or not, RFC 5987 filename* too), sanitised for the local disk. */
 export function filenameFrom(cd: string | undefined): string | null {
@@ -56,7 +57,7 @@ export async function fetchToFile(http: HdaHttp, path: string, dest: string, onP
         await retryWait(backoff(attempt, http.retry));
         continue;
       }
-      throw new HdaDownloadError(`download ${path}: ${(e as Error).message}`);
+      throw new HdaUnavailableError(`download ${path}: ${(e as Error).message}`);
     }
     const status = res.statusCode;
     countHdaRequest(status);
@@ -85,7 +86,7 @@ export async function fetchToFile(http: HdaHttp, path: string, dest: string, onP
         await retryWait(backoff(attempt, http.retry));
         continue;
       }
-      throw new HdaDownloadError(`download ${path}: HTTP ${status}: ${serverMessage(body)}`, status);
+      throw new HdaUnavailableError(`download ${path}: HTTP ${status} after ${attempt} attempts: ${serverMessage(body)}`, status);
     }
     if (status !== 200 && status !== 206) {
       const body = await res.body.text();
@@ -117,7 +118,7 @@ export async function fetchToFile(http: HdaHttp, path: string, dest: string, onP
         await fh.write(chunk);
         received += chunk.length;
         hdaStats.bytesDownloaded += chunk.length;
-        onProgress?.(received, total);
+        onProgress?.(received, total, filename);
       }
     } catch (e) {
       await fh.close();

@@ -6,7 +6,7 @@
 import type { CacheEntry, DownloadCache } from './cache.js';
 import type { HdaClient, Product } from './client.js';
 import { fetchToFile } from './download.js';
-import { HdaDownloadError } from './errors.js';
+import { HdaAuthError, HdaDownloadError, HdaError, HdaQuotaError, HdaUnavailableError } from './errors.js';
 
 export interface DownloadOptions {
   parallel?: number;
@@ -22,6 +22,7 @@ export async function downloadProducts(client: HdaClient, cache: DownloadCache, 
   const bars = new Progress(out, products.length);
   const results: Array<{ product: Product; dir: string; entry: CacheEntry }> = [];
   const failures: string[] = [];
+  const causes: unknown[] = [];
   let next = 0;
   const worker = async () => {
     while (next < products.length) {
@@ -29,7 +30,7 @@ export async function downloadProducts(client: HdaClient, cache: DownloadCache, 
       try {
         const r = await cache.ensure(p.datasetId, p.id, async (tmp) => {
           const { path } = await client.order(p);
-          const res = await fetchToFile(client.http, path, tmp, (got, total) => bars.update(p.id, got, total ?? p.size));
+          const res = await fetchToFile(client.http, path, tmp, (got, total, filename) => bars.update(p.id, filename ?? p.id, got, total ?? p.size));
           if (p.size !== null && res.bytes !== p.size && !res.sizeChecked) {
             throw new HdaDownloadError(`${p.id}: got ${res.bytes} bytes, search said ${p.size}`);
           }
@@ -38,6 +39,7 @@ export async function downloadProducts(client: HdaClient, cache: DownloadCache, 
         results.push({ product: p, ...r });
       } catch (e) {
         failures.push(`${p.id}: ${(e as Error).message}`);
+        causes.push(e);
       } finally {
         bars.done(p.id);
       }
@@ -45,12 +47,21 @@ export async function downloadProducts(client: HdaClient, cache: DownloadCache, 
   };
   await Promise.all(Array.from({ length: Math.min(parallel, products.length) }, worker));
   bars.finish();
-  if (failures.length) throw new HdaDownloadError(`${failures.length} of ${products.length} downloads failed:\n  ${failures.join('\n  ')}`);
+  if (failures.length) {
+    const msg = `${failures.length} of ${products.length} downloads failed:\n  ${failures.join('\n  ')}`;
+    // One kind of failure throughout (quota, login, broker down) keeps its type, so the bridge
+    // maps it to the right status; a mix is a download failure.
+    for (const Kind of [HdaQuotaError, HdaAuthError, HdaUnavailableError]) {
+      if (causes.every((c) => c instanceof Kind)) throw new Kind(msg, (causes[0] as HdaError).status);
+    }
+    throw new HdaDownloadError(msg);
+  }
   return products.map((p) => results.find((r) => r.product === p)!);
 }
 
 class Progress {
-  private readonly active = new Map<string, [number, number | null]>();
+  /** Per product id: its label (file name once known), bytes so far, total. */
+  private readonly active = new Map<string, [string, number, number | null]>();
   private finished = 0;
   private lastDraw = 0;
   private lines = 0;
@@ -60,8 +71,8 @@ class Progress {
     private readonly total: number,
   ) {}
 
-  update(id: string, got: number, total: number | null): void {
-    this.active.set(id, [got, total]);
+  update(id: string, label: string, got: number, total: number | null): void {
+    this.active.set(id, [label, got, total]);
     this.draw(false);
   }
 
@@ -80,7 +91,7 @@ class Progress {
     const now = Date.now();
     if (!force && now - this.lastDraw < 200) return;
     this.lastDraw = now;
-    const rows = [...this.active].map(([id, [got, total]]) => `${bar(got, total)} ${mb(got)}${total ? `/${mb(total)}` : ''} ${id.slice(0, 60)}`);
+    const rows = [...this.active.values()].map(([label, got, total]) => `${bar(got, total)} ${mb(got)}${total ? `/${mb(total)}` : ''} ${label.slice(0, 60)}`);
     rows.push(`total: ${this.finished}/${this.total} products`);
     if (this.lines) this.out.write(`\x1b[${this.lines}F`);
     this.out.write(rows.map((r) => `\x1b[2K${r}`).join('\n') + '\n');

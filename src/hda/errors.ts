@@ -22,6 +22,26 @@ export class HdaQueryError extends HdaError {
   override name = 'HdaQueryError';
 }
 
+/** The broker cannot be reached or keeps failing (5xx, resets) after the bounded retries. */
+export class HdaUnavailableError extends HdaError {
+  override name = 'HdaUnavailableError';
+}
+
+/** A query would download more products than the configured limit (--hda-max-products). */
+export class HdaLimitError extends HdaError {
+  override name = 'HdaLimitError';
+}
+
+/** A search matched no product: nothing to serve for that bbox/time/filters. */
+export class HdaNoResultsError extends HdaError {
+  override name = 'HdaNoResultsError';
+}
+
+/** A file key or product that this cache does not know (or no longer holds): plan again. */
+export class HdaUnknownProductError extends HdaError {
+  override name = 'HdaUnknownProductError';
+}
+
 export class HdaDownloadError extends HdaError {
   override name = 'HdaDownloadError';
 }

@@ -2,11 +2,12 @@
  * HTTP to the HDA broker (undici 7): bearer token handling, bounded retries with exponential
  * backoff and jitter for 5xx/408/timeouts/resets, 429 quota handling (Retry-After or
  * X-Quota-Reset, then a clear quota error), and fast failure with the server's message on other
- * 4xx. Every limit is configurable so tests can run the fault matrix in milliseconds.
+ * 4xx. The token request gets the same retries as any other (a broker restarting answers 503
+ * to logins too). Every limit is configurable so tests can run the fault matrix in milliseconds.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import type { HdaConfig } from './config.js';
-import { HdaAuthError, HdaError, HdaQuotaError, serverMessage } from './errors.js';
+import { HdaAuthError, HdaError, HdaQuotaError, HdaUnavailableError, serverMessage } from './errors.js';
 import { countHdaRequest, hdaStats } from './stats.js';
 
 export interface RetryPolicy {
@@ -124,15 +125,42 @@ export class HdaHttp {
 
   private async fetchToken(): Promise<string> {
     if (this.token?.refresh) {
-      const r = await this.raw('POST', this.url('refreshtoken'), { form: { refresh_token: this.token.refresh } });
+      const r = await this.rawRetrying('POST', this.url('refreshtoken'), { form: { refresh_token: this.token.refresh } });
       if (r.status === 200) return this.storeToken(r);
       // An expired or invalid refresh token: fall back to a fresh login.
     }
-    const r = await this.raw('POST', this.url('gettoken'), { json: { username: this.config.user, password: this.config.password } });
+    const r = await this.rawRetrying('POST', this.url('gettoken'), { json: { username: this.config.user, password: this.config.password } });
+    if (r.status >= 500 || r.status === 408) {
+      throw new HdaUnavailableError(`WEkEO login: the broker at ${this.config.url} kept answering HTTP ${r.status} (${this.retry.attempts} attempts): ${serverMessage(r.body)}; try again later`, r.status);
+    }
     if (r.status !== 200) {
-      throw new HdaAuthError(`WEkEO login failed for the configured user (${this.config.source}): ${serverMessage(r.body)} (HTTP ${r.status})`, r.status);
+      throw new HdaAuthError(`WEkEO login failed for user "${this.config.user}" (credentials from ${this.config.source}): ${serverMessage(r.body)} (HTTP ${r.status})`, r.status);
     }
     return this.storeToken(r);
+  }
+
+  /**
+   * A token request with the bounded backoff of call(): network errors and 5xx/408 are retried,
+   * any other answer is returned for the caller to judge.
+   */
+  private async rawRetrying(method: Dispatcher.HttpMethod, url: string, opts: CallOptions): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      let r: Response;
+      try {
+        r = await this.raw(method, url, opts);
+      } catch (e) {
+        if (isRetryableNetworkError(e) && attempt < this.retry.attempts) {
+          await retryWait(backoff(attempt, this.retry));
+          continue;
+        }
+        throw new HdaUnavailableError(`WEkEO login: cannot reach the broker at ${this.config.url}: ${(e as Error).message} (${attempt} attempts)`);
+      }
+      if ((r.status >= 500 || r.status === 408) && attempt < this.retry.attempts) {
+        await retryWait(backoff(attempt, this.retry));
+        continue;
+      }
+      return r;
+    }
   }
 
   private storeToken(r: Response): string {
@@ -157,7 +185,7 @@ export class HdaHttp {
           await retryWait(backoff(attempt, this.retry));
           continue;
         }
-        throw new HdaError(`${method} ${path}: ${(e as Error).message}`);
+        throw new HdaUnavailableError(`${method} ${path}: ${(e as Error).message}`);
       }
       if (opts.accept?.includes(r.status) || (r.status >= 200 && r.status < 300)) return r;
       if ((r.status === 401 || r.status === 403) && opts.auth !== false && !reauthed) {
@@ -180,6 +208,7 @@ export class HdaHttp {
         await retryWait(backoff(attempt, this.retry));
         continue;
       }
+      if (r.status >= 500 || r.status === 408) throw new HdaUnavailableError(`${method} ${path}: HTTP ${r.status} after ${attempt} attempts: ${serverMessage(r.body)}`, r.status);
       throw new HdaError(`${method} ${path}: HTTP ${r.status}: ${serverMessage(r.body)}`, r.status);
     }
   }

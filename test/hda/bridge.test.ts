@@ -110,6 +110,9 @@ it('maps time onto ERA5 year/month/day request fields and serves the pressure-le
   expect(hda.hits.order).toBe(orders);
 });
 
-it('answers a query that matches no product with a clear error', async () => {
-  await expect(flight.getFlightInfo(FlightClient.command({ dataset: CMEMS, start: '2030-01-01', end: '2030-01-02' }))).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/no files matching/) });
+it('answers a query that matches no product with NOT_FOUND and what to do', async () => {
+  await expect(flight.getFlightInfo(FlightClient.command({ dataset: CMEMS, start: '2030-01-01', end: '2030-01-02' }))).rejects.toMatchObject({
+    code: 5,
+    details: expect.stringMatching(/^no WEkEO HDA product of "EO:MO:DAT:.*" matches the query \(bbox, start\/end, filters\): widen it/),
+  });
 });

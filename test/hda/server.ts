@@ -2,8 +2,8 @@
  * A local HDA-compatible broker for tests (not a product feature): the documented endpoints and
  * JSON shapes of the WEkEO HDA v2 API (token, refresh, datasets, queryables, paged search,
  * order / HEAD poll (202 then 200) / download with Range, terms), serving real files, with
- * fault injection: 429 (Retry-After, X-Quota-*), 5xx, slow answers, connections reset
- * mid-body, truncated bodies, Range ignored, token expiry mid-run, long 202 phases.
+ * fault injection: 429 (Retry-After, X-Quota-*), 5xx, slow answers, connections reset before
+ * an answer or mid-body, truncated bodies, Range ignored, token expiry mid-run, long 202 phases.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,6 +36,7 @@ export interface FakeDataset {
 export type Fault =
   | { route: Route; kind: 'status'; status: number; times: number; headers?: Record<string, string>; body?: string }
   | { route: Route; kind: 'slow'; ms: number; times: number }
+  | { route: Exclude<Route, 'file'>; kind: 'drop'; times: number }
   | { route: 'file'; kind: 'reset' | 'truncate'; afterBytes: number; times: number }
   | { route: 'file'; kind: 'ignoreRange'; times: number };
 
@@ -119,7 +120,11 @@ export async function startFakeHda(datasets: FakeDataset[], opts: { pollsBefore2
     state.hits[route] = (state.hits[route] ?? 0) + 1;
     const f = route === 'file' ? undefined : takeFault(route);
     if (f?.kind === 'slow') await new Promise((r) => setTimeout(r, f.ms));
-    else if (f?.kind === 'status') {
+    else if (f?.kind === 'drop') {
+      // Connection reset before any answer (a load balancer dropping the connection).
+      req.socket.resetAndDestroy();
+      return;
+    } else if (f?.kind === 'status') {
       const body = f.body ?? JSON.stringify({ detail: `injected ${f.status}` });
       res.writeHead(f.status, { 'content-type': 'application/json', ...(f.headers ?? {}) });
       res.end(body);
