@@ -14,7 +14,9 @@ import { TicketCodec, ticketFor, type TicketBody } from '../partitioner/ticket.j
 import type { DecodePool } from '../workers/decode-pool.js';
 import { MAX_FLIGHT_MESSAGE_BYTES } from './flight-data.js';
 import { renameFile } from './errors.js';
+import { BridgeMetrics } from './metrics.js';
 import { PartitionCache } from './partition-cache.js';
+import { RequestLog, RequestTracker, type LogFormat } from './request-log.js';
 import type { BridgeQuery } from './query.js';
 import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
 
@@ -23,6 +25,8 @@ export interface BridgeOptions {
   secret?: string;
   /** Memory for decoded partitions (Arrow bytes); 0 disables the cache. */
   cacheBytes?: number;
+  /** Per-request log lines on stderr; off unless asked for (`wekeo serve` defaults to text). */
+  logFormat?: LogFormat;
 }
 
 /**
@@ -41,6 +45,8 @@ export class BridgeCore {
   readonly tickets: TicketCodec;
   readonly targetRows: number;
   readonly cache: PartitionCache;
+  readonly metrics: BridgeMetrics;
+  readonly requestLog: RequestLog;
 
   constructor(
     readonly catalog: Catalog,
@@ -50,6 +56,13 @@ export class BridgeCore {
     this.tickets = new TicketCodec(opts.secret);
     this.targetRows = opts.targetRows ?? DEFAULT_TARGET_ROWS;
     this.cache = new PartitionCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    this.metrics = new BridgeMetrics({ cacheStats: () => this.cache.stats(), decodeQueueDepth: () => this.pool.queueLength });
+    this.requestLog = new RequestLog(opts.logFormat ?? 'off');
+  }
+
+  /** Starts the log line and metrics of one request (see request-log.ts). */
+  track(method: string): RequestTracker {
+    return new RequestTracker(method, this.requestLog, this.metrics);
   }
 
   listDatasets(): Promise<DatasetInfo[]> {
@@ -135,11 +148,23 @@ export class BridgeCore {
     const tiles = t.tile ? new TileAssembler(points, t.variables, { h: t.tile[0], w: t.tile[1] }, t.y, t.x) : undefined;
     // Tiles keep whole chips (a bbox selects the chips it touches), so they are not row-filtered.
     const selection = { group: t.group, variables: t.variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DEFAULT_BATCH_BYTES };
-    for await (const raw of this.pool.read(path, selection, tiles ? undefined : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs })) {
-      if (tiles) yield* tiles.push(raw);
-      else yield raw;
+    const reader = this.pool.read(path, selection, tiles ? undefined : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs });
+    // Only the time spent waiting for the pool is decode time (not the consumer's backpressure).
+    let waited = 0;
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        const next = await reader.next();
+        waited += performance.now() - t0;
+        if (next.done) break;
+        if (tiles) yield* tiles.push(next.value);
+        else yield next.value;
+      }
+      tiles?.finish();
+      this.metrics.observeDecode(waited / 1000);
+    } finally {
+      await reader.return(undefined);
     }
-    tiles?.finish();
   }
 }
 

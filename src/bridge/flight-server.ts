@@ -13,6 +13,7 @@ import type { BridgeCore } from './core.js';
 import { clientMessage, GRPC_CODE, logUnexpected, statusOf } from './errors.js';
 import { framed, GRPC_PREFIX_BYTES, zeroCopySends } from './grpc-framing.js';
 import { encodeFlightData, ipcSchemaBytes, MessageBufferPool, recordBatchParts, schemaHeader } from './flight-data.js';
+import { endWith, instrumentFlight } from './flight-telemetry.js';
 import { parseDescriptor, type BridgeQuery, type DescriptorLike } from './query.js';
 
 export const PROTO_PATH = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'proto', 'Flight.proto');
@@ -160,8 +161,13 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
       let cancelled = false;
       call.on('cancelled', () => (cancelled = true));
       const out = new BoundedWriter(call);
+      const track = core.track('DoGet');
+      const closeStream = core.metrics.streamOpened();
+      call.on('close', closeStream);
+      endWith(call, track);
       try {
         for await (const item of core.streamTicket(call.request.ticket, () => cancelled)) {
+          if (item instanceof Schema) track.dataset = item.metadata.get('wekeo.dataset');
           const msg =
             item instanceof Schema
               ? encodeFlightData({ header: schemaHeader(item) })
@@ -169,12 +175,15 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
                 ? framed(encodeFlightData(recordBatchParts(item as RecordBatch), (n) => messageBuffers.acquire(n), GRPC_PREFIX_BYTES))
                 : encodeFlightData(recordBatchParts(item as RecordBatch));
           if (cancelled) return;
+          if (!(item instanceof Schema)) track.sent(item.numRows, msg.length);
           // A pooled buffer is reused only after HTTP/2 has sent it (the write callback).
           await out.write(msg, () => messageBuffers.release(msg));
         }
         call.end();
       } catch (err) {
         if (!cancelled) call.emit('error', toServiceError(err));
+      } finally {
+        closeStream();
       }
     },
 
@@ -194,7 +203,8 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
       call.end();
     },
   };
-  return { definition, implementation: opts.auth?.enabled ? requireBearer(definition, implementation, opts.auth) : implementation };
+  const guarded = opts.auth?.enabled ? requireBearer(definition, implementation, opts.auth) : implementation;
+  return { definition, implementation: instrumentFlight(core, definition, guarded) };
 }
 
 function headerOf(md: grpc.Metadata, key: string): string | undefined {

@@ -5,7 +5,10 @@
  *   GET /plan?dataset=..&bbox=..&start=..&end=..&variables=a,b    JSON: schema fields, tickets
  *   GET /stream?dataset=..(same filters)   one IPC stream with every partition, in plan order
  *   GET /ticket/<base64url ticket>         one IPC stream for one partition
- * Streams honour backpressure (socket drain) like the Flight path.
+ *   GET /healthz                           200 when serving, 503 while starting or when the decode pool is broken
+ *   GET /metrics                           Prometheus text exposition (metrics.ts)
+ * Streams honour backpressure (socket drain) like the Flight path. Every request is logged and
+ * counted once, when its response closes (request-log.ts).
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,10 +16,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import { RecordBatch, Schema } from 'apache-arrow';
 import { PlanError } from '../partitioner/plan.js';
 import { AuthError, authorizeHttp, type AuthTokens } from './auth.js';
+import { quote } from '../text/quote.js';
 import type { BridgeCore } from './core.js';
 import { clientMessage, HTTP_CODE, logUnexpected, statusOf } from './errors.js';
 import { ipcMessage, recordBatchParts, schemaHeader } from './flight-data.js';
 import { queryFromParams } from './query.js';
+import type { RequestTracker } from './request-log.js';
 
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
 
@@ -31,6 +36,9 @@ export interface HttpSecurity {
 
 export async function startHttpServer(core: BridgeCore, host: string, port: number, security: HttpSecurity = {}): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const track = core.track(`${req.method ?? 'GET'} ${routeOf(req.url ?? '/')}`);
+    let error: string | undefined;
+    res.on('close', () => track.end(res.writableFinished ? String(res.statusCode) : 'aborted', error));
     if (security.auth) {
       // The token is taken out of req.url before any handler (or log) sees it.
       const a = authorizeHttp(security.auth, req.url ?? '/', req.headers.authorization);
@@ -42,7 +50,8 @@ export async function startHttpServer(core: BridgeCore, host: string, port: numb
         return;
       }
     }
-    handle(core, req, res).catch((err: unknown) => {
+    handle(core, req, res, track).catch((err: unknown) => {
+      error = clientMessage(err);
       if (!res.headersSent) {
         logUnexpected('HTTP', err);
         res.writeHead(HTTP_CODE[statusOf(err)], { 'content-type': 'application/json' });
@@ -61,10 +70,31 @@ export async function startHttpServer(core: BridgeCore, host: string, port: numb
   };
 }
 
-async function handle(core: BridgeCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The route a request is counted under: fixed names, never user input (bounded label values). */
+export function routeOf(rawUrl: string): string {
+  const path = new URL(rawUrl, 'http://bridge').pathname;
+  if (path.startsWith('/ticket/')) return '/ticket';
+  return ROUTES.has(path) ? path : 'other';
+}
+
+const ROUTES = new Set(['/datasets', '/plan', '/stream', '/healthz', '/metrics']);
+
+async function handle(core: BridgeCore, req: IncomingMessage, res: ServerResponse, track: RequestTracker): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://bridge');
   if (req.method !== 'GET') {
     res.writeHead(405, { allow: 'GET' }).end();
+    return;
+  }
+  if (url.pathname === '/healthz') {
+    const h = core.pool.health();
+    res.writeHead(h.state === 'ok' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ status: h.state, detail: h.detail }));
+    return;
+  }
+  if (url.pathname === '/metrics') {
+    const m = await core.metrics.scrape();
+    res.writeHead(200, { 'content-type': m.contentType, 'cache-control': 'no-store' });
+    res.end(m.body);
     return;
   }
   if (url.pathname === '/datasets') {
@@ -85,16 +115,18 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
     return;
   }
   if (url.pathname === '/stream') {
-    const planned = await core.planQuery(queryFromParams(url.searchParams));
-    await streamTickets(core, planned.tickets.map((t) => t.ticket), req, res);
+    const q = queryFromParams(url.searchParams);
+    track.dataset = q.dataset;
+    const planned = await core.planQuery(q);
+    await streamTickets(core, planned.tickets.map((t) => t.ticket), req, res, track);
     return;
   }
   if (url.pathname.startsWith('/ticket/')) {
-    await streamTickets(core, [Buffer.from(url.pathname.slice('/ticket/'.length), 'base64url')], req, res);
+    await streamTickets(core, [Buffer.from(url.pathname.slice('/ticket/'.length), 'base64url')], req, res, track);
     return;
   }
   res.writeHead(404, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: `no route ${url.pathname}; try /datasets, /plan, /stream, /ticket/<ticket>` }));
+  res.end(JSON.stringify({ error: `no route ${quote(url.pathname)}; try /datasets, /plan, /stream, /ticket/<ticket>, /healthz, /metrics` }));
 }
 
 /** Resolves on 'drain' or 'close', removing both listeners (a race of once() would leak one per wait). */
@@ -111,27 +143,38 @@ function drainOrClose(res: ServerResponse): Promise<void> {
 }
 
 /** Concatenates partitions into one stream: the schema once, then every batch. */
-async function streamTickets(core: BridgeCore, tickets: Buffer[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function streamTickets(core: BridgeCore, tickets: Buffer[], req: IncomingMessage, res: ServerResponse, track: RequestTracker): Promise<void> {
   let closed = false;
   req.on('close', () => (closed = true));
   let schemaSent = false;
   const write = async (b: Buffer) => {
     if (!res.write(b)) await drainOrClose(res);
   };
-  for (const ticket of tickets) {
-    for await (const item of core.streamTicket(ticket, () => closed)) {
-      if (closed) return;
-      if (item instanceof Schema) {
-        if (schemaSent) continue;
-        res.writeHead(200, { 'content-type': ARROW_STREAM_TYPE });
-        await write(ipcMessage(schemaHeader(item)));
-        schemaSent = true;
-      } else {
-        const parts = recordBatchParts(item as RecordBatch);
-        await write(ipcMessage(parts.header, parts));
+  const closeStream = core.metrics.streamOpened();
+  try {
+    for (const ticket of tickets) {
+      for await (const item of core.streamTicket(ticket, () => closed)) {
+        if (closed) return;
+        if (item instanceof Schema) {
+          track.dataset ??= item.metadata.get('wekeo.dataset');
+          if (schemaSent) continue;
+          res.writeHead(200, { 'content-type': ARROW_STREAM_TYPE });
+          const header = ipcMessage(schemaHeader(item));
+          track.sent(0, header.length);
+          await write(header);
+          schemaSent = true;
+        } else {
+          const parts = recordBatchParts(item as RecordBatch);
+          const msg = ipcMessage(parts.header, parts);
+          track.sent(item.numRows, msg.length);
+          await write(msg);
+        }
       }
     }
+    if (!schemaSent) throw new PlanError('query selects no data');
+    track.sent(0, EOS.length);
+    res.end(EOS);
+  } finally {
+    closeStream();
   }
-  if (!schemaSent) throw new PlanError('query selects no data');
-  res.end(EOS);
 }

@@ -8,6 +8,7 @@ import { BridgeCore, DEFAULT_CACHE_BYTES } from '../bridge/core.js';
 import { formatSize, parseSize } from '../text/size.js';
 import { startFlightServer } from '../bridge/flight-server.js';
 import { startHttpServer } from '../bridge/http-server.js';
+import { parseLogFormat } from '../bridge/request-log.js';
 import { DEFAULT_TARGET_ROWS } from '../partitioner/plan.js';
 import { DecodePool } from '../workers/decode-pool.js';
 import { DEFAULT_HDA_MAX_PRODUCTS, HdaSource } from '../catalog/hda-source.js';
@@ -42,6 +43,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'allow-anonymous': { type: 'boolean', default: false },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'log-format': { type: 'string', default: 'text' },
     },
   });
   const security = securityOptions(values);
@@ -55,6 +57,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const cacheBytes = parseSize(values['cache-mem']!, '--cache-mem');
   const workers = values.workers !== undefined ? intOption('workers', values.workers, 1) : undefined;
   const catalogDir = values.catalog ?? EMBEDDED_CATALOG;
+  const logFormat = parseLogFormat(values['log-format']!);
 
   const sources: DatasetSource[] = [new LocalSource(catalogDir)];
   // With WEkEO credentials (~/.hdarc, HDA_USER/HDA_PASSWORD), HDA dataset ids are served too.
@@ -68,7 +71,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const pool = new DecodePool({ size: workers });
   const catalog = new Catalog(sources, (p) => pool.describe(p));
-  const core = new BridgeCore(catalog, pool, { targetRows, secret: values.secret, cacheBytes });
+  const core = new BridgeCore(catalog, pool, { targetRows, secret: values.secret, cacheBytes, logFormat });
   const flight = await startFlightServer(core, values.host!, port, values.advertise, { auth, tls });
   const http = values['http-port'] !== undefined ? await startHttpServer(core, values.host!, intOption('http-port', values['http-port'], 0), { auth, tls }) : undefined;
 

@@ -50,6 +50,19 @@ export interface DecodePoolOptions {
   stallTimeoutMs?: number;
 }
 
+/**
+ * Workers in a row that died before loading their modules, after which the pool is reported
+ * broken: a worker that cannot even start (a missing module, a broken install) will not recover
+ * by being replaced again, while one crash on a damaged file is ordinary and replaced.
+ */
+export const FAILED_STARTS_BROKEN = 3;
+
+export interface PoolHealth {
+  /** starting: no worker has loaded yet; broken: closed, or workers keep dying before they load. */
+  state: 'starting' | 'ok' | 'broken';
+  detail: string;
+}
+
 /** A task a caller is waiting on, and since when (a stream waiting for its consumer is not). */
 interface Waiting {
   path: string;
@@ -64,6 +77,8 @@ export class DecodePool {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
   private closed = false;
+  private failedStarts = 0;
+  private lastDeath = '';
   private readonly watchdog: NodeJS.Timeout;
   readonly queueDepth: number;
   readonly stallTimeoutMs: number;
@@ -79,6 +94,20 @@ export class DecodePool {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /** Cheap, synchronous: what /healthz reports. */
+  health(): PoolHealth {
+    if (this.closed) return { state: 'broken', detail: 'decode pool is closed' };
+    if (this.failedStarts >= FAILED_STARTS_BROKEN) return { state: 'broken', detail: `${this.failedStarts} decode workers in a row died while starting (${this.lastDeath})` };
+    const ready = this.slots.filter((s) => s.ready).length;
+    if (ready === 0) return { state: 'starting', detail: `0 of ${this.slots.length} decode workers loaded` };
+    return { state: 'ok', detail: `${ready} of ${this.slots.length} decode workers ready` };
+  }
+
+  /** Tasks a caller is waiting on (decoding or queued behind other work); streams waiting for their consumer are not counted. */
+  get queueLength(): number {
+    return this.waiting.size;
   }
 
   /**
@@ -272,6 +301,7 @@ export class DecodePool {
       }
       if (msg.type !== 'ready') return this.onMessage(msg);
       slot.ready = true;
+      this.failedStarts = 0;
       // Tasks queued during start-up are timed from now.
       const now = Date.now();
       for (const [id, owner] of this.owner) if (owner === slot && this.waiting.has(id)) this.waiting.get(id)!.since = now;
@@ -313,6 +343,10 @@ export class DecodePool {
 
   /** A crashed worker fails its own tasks (never silently), and is replaced. */
   private onWorkerDeath(slot: Slot, err: Error): void {
+    if (!slot.ready && this.slots.includes(slot)) {
+      this.failedStarts++;
+      this.lastDeath = err.message;
+    }
     this.replace(slot, () => new Error(`decode worker failed: ${err.message}`));
   }
 }

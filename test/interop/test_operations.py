@@ -1,0 +1,158 @@
+"""Operations endpoints of a real `wekeo serve` (HTTP port), read with a real pyarrow.flight client:
+/healthz, /metrics (parsed; counters move after a Flight read), one JSON log line per request on
+stderr (never the token from a URL).
+"""
+import json
+import re
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pyarrow as pa
+import pyarrow.flight as fl
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def ops():
+    """A bridge with JSON request logs; its stderr lines are collected."""
+    proc = subprocess.Popen(
+        ["node", str(ROOT / "bin" / "wekeo.js"), "serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
+         "--target-rows", "50000", "--workers", "2", "--log-format", "json"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        grpc = re.match(r"wekeo-bridge listening on (grpc://\S+)", proc.stdout.readline())
+        http = re.match(r"wekeo-bridge http on (http://\S+)", proc.stdout.readline())
+        assert grpc and http, "bridge did not start"
+        lines = []
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [lines.append(l) for l in proc.stderr], daemon=True).start()
+        yield {"grpc": grpc.group(1), "http": http.group(1), "stderr": lines}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def get(url):
+    """(status, headers, body bytes) of a GET, error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=60) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+
+
+def scrape(ops):
+    """/metrics parsed into {(name, frozenset(labels)): value}, and the declared types."""
+    status, headers, body = get(ops["http"] + "/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    values, types = {}, {}
+    for line in body.decode().splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            types[name] = kind
+        elif line and not line.startswith("#"):
+            m = SAMPLE.match(line)
+            assert m, f"not a Prometheus sample line: {line!r}"
+            labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+            values[(m.group(1), labels)] = float(m.group(3))
+    return values, types
+
+
+def value(values, name, **labels):
+    return values.get((name, frozenset(labels.items())), 0.0)
+
+
+def wait_healthy(ops):
+    deadline = time.time() + 30
+    while True:
+        status, _, body = get(ops["http"] + "/healthz")
+        if status == 200 or time.time() > deadline:
+            return status, json.loads(body)
+        time.sleep(0.1)
+
+
+def test_healthz_is_200_when_serving(ops):
+    status, body = wait_healthy(ops)
+    assert status == 200 and body["status"] == "ok"
+
+
+def test_metrics_declare_every_family(ops):
+    _, types = scrape(ops)
+    expected = {
+        "wekeo_requests_total": "counter", "wekeo_rows_sent_total": "counter", "wekeo_bytes_sent_total": "counter",
+        "wekeo_decode_seconds": "histogram", "wekeo_streams_in_flight": "gauge", "wekeo_decode_queue_depth": "gauge",
+        "wekeo_cache_hits_total": "counter", "wekeo_cache_misses_total": "counter", "wekeo_hda_requests_total": "counter",
+        "wekeo_hda_retries_total": "counter", "wekeo_hda_bytes_downloaded_total": "counter",
+    }
+    assert {k: types.get(k) for k in expected} == expected
+
+
+def test_counters_move_after_a_flight_read(ops):
+    before, _ = scrape(ops)
+    c = fl.connect(ops["grpc"])
+    q = {"dataset": "ncep-air", "start": "2014-10-01", "end": "2014-10-01T18:00"}
+    info = c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps(q)))
+    table = pa.concat_tables(c.do_get(e.ticket).read_all() for e in info.endpoints)
+    table2 = pa.concat_tables(c.do_get(e.ticket).read_all() for e in info.endpoints)  # second read: from the cache
+    with pytest.raises(pa.ArrowInvalid, match="unknown query key"):
+        c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps({"dataset": "ncep-air", "bogus": 1})))
+    c.close()
+    after, _ = scrape(ops)
+    n = len(info.endpoints)
+    assert table.num_rows > 0 and table2.num_rows == table.num_rows
+    assert value(after, "wekeo_requests_total", rpc="GetFlightInfo", status="OK") - value(before, "wekeo_requests_total", rpc="GetFlightInfo", status="OK") == 1
+    assert value(after, "wekeo_requests_total", rpc="GetFlightInfo", status="INVALID_ARGUMENT") - value(before, "wekeo_requests_total", rpc="GetFlightInfo", status="INVALID_ARGUMENT") == 1
+    assert value(after, "wekeo_requests_total", rpc="DoGet", status="OK") - value(before, "wekeo_requests_total", rpc="DoGet", status="OK") == 2 * n
+    assert value(after, "wekeo_rows_sent_total", dataset="ncep-air") - value(before, "wekeo_rows_sent_total", dataset="ncep-air") == 2 * table.num_rows
+    sent = value(after, "wekeo_bytes_sent_total", dataset="ncep-air") - value(before, "wekeo_bytes_sent_total", dataset="ncep-air")
+    assert sent >= 2 * table.nbytes  # FlightData framing on top of the Arrow buffers
+    assert value(after, "wekeo_cache_misses_total") - value(before, "wekeo_cache_misses_total") == n
+    assert value(after, "wekeo_cache_hits_total") - value(before, "wekeo_cache_hits_total") == n
+    assert value(after, "wekeo_decode_seconds_count") - value(before, "wekeo_decode_seconds_count") == n
+    assert value(after, "wekeo_decode_seconds_sum") > value(before, "wekeo_decode_seconds_sum")
+    assert value(after, "wekeo_streams_in_flight") == 0
+    # the previous scrape is itself counted
+    assert value(after, "wekeo_requests_total", rpc="GET /metrics", status="200") >= 1
+
+
+def test_http_stream_is_counted_and_logged_without_the_token(ops):
+    before, _ = scrape(ops)
+    status, _, body = get(ops["http"] + "/stream?dataset=ncep-air&start=2014-10-01&end=2014-10-01&token=SECRET-TOKEN-123")
+    assert status == 200
+    rows = pa.ipc.open_stream(body).read_all().num_rows
+    after, _ = scrape(ops)
+    assert value(after, "wekeo_requests_total", rpc="GET /stream", status="200") - value(before, "wekeo_requests_total", rpc="GET /stream", status="200") == 1
+    assert value(after, "wekeo_rows_sent_total", dataset="ncep-air") - value(before, "wekeo_rows_sent_total", dataset="ncep-air") == rows
+    assert value(after, "wekeo_bytes_sent_total", dataset="ncep-air") - value(before, "wekeo_bytes_sent_total", dataset="ncep-air") == len(body)
+    time.sleep(0.2)
+    logged = [json.loads(l) for l in ops["stderr"] if l.startswith("{")]
+    line = [l for l in logged if l["method"] == "GET /stream" and l["status"] == "200"][-1]
+    assert {k: line[k] for k in ("dataset", "rows", "bytes")} == {"dataset": "ncep-air", "rows": rows, "bytes": len(body)}
+    assert isinstance(line["ms"], int)
+    assert not any("SECRET-TOKEN-123" in l for l in ops["stderr"])
+
+
+def test_one_json_log_line_per_flight_request(ops):
+    c = fl.connect(ops["grpc"])
+    start = len(ops["stderr"])
+    info = c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps({"dataset": "era5-pressure-levels", "variables": ["t"]})))
+    rows = sum(c.do_get(e.ticket).read_all().num_rows for e in info.endpoints)
+    c.close()
+    time.sleep(0.2)
+    logged = [json.loads(l) for l in ops["stderr"][start:] if l.startswith("{")]
+    assert [l["method"] for l in logged] == ["GetFlightInfo"] + ["DoGet"] * len(info.endpoints)
+    assert all(set(l) >= {"method", "dataset", "rows", "bytes", "ms", "status"} for l in logged)
+    assert all(l["dataset"] == "era5-pressure-levels" and l["status"] == "OK" for l in logged)
+    assert sum(l["rows"] for l in logged if l["method"] == "DoGet") == rows
