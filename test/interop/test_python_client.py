@@ -252,3 +252,41 @@ def test_chips_hold_the_grid_cells_of_the_points_layout(client):
     assert (~mask).sum() == 6 * 64 - ny * nx  # only the padding is missing in this file
     filled = list(chip_batches(client, "ncep-air", tile=(8, 8), batch_size=8, fill=0.0, start="2014-10-01", end="2014-10-01"))[0]
     assert not np.isnan(filled["x"]).any() and (filled["x"][~filled["mask"]] == 0).all()
+
+
+@pytest.fixture(scope="module")
+def secure_bridge(tmp_path_factory):
+    """`wekeo serve` with a bearer token and TLS (a certificate made here by openssl)."""
+    import shutil
+    import subprocess
+
+    from test_service_security import Bridge, run_env  # its bridge starter reads the grpc+tls:// banner
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is missing (scripts/apt-packages.txt; ./dev installs it)")
+    d = tmp_path_factory.mktemp("py-tls")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"),
+         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    (d / "tokens.txt").write_text("py-client-token-1234\n")
+    b = Bridge(["--host", "127.0.0.1", "--auth-token-file", str(d / "tokens.txt"), "--tls-cert", str(d / "cert.pem"), "--tls-key", str(d / "key.pem"),
+                "--target-rows", "10000", "--catalog", str(ROOT / "samples")], env=run_env())
+    yield {"grpc": b.grpc, "cert": d / "cert.pem"}
+    b.stop()
+
+
+def test_token_and_tls_against_a_secured_bridge(secure_bridge):
+    uri = secure_bridge["grpc"]
+    assert uri.startswith("grpc+tls://")
+    with wekeo.connect(uri, token="py-client-token-1234", tls_root_certs=secure_bridge["cert"]) as c:
+        assert "ncep-air" in c.datasets()
+        assert c.schema("ncep-air").names == ["time", "lat", "lon", "air"]
+        assert c.read("ncep-air", parallel=2).num_rows == 28644  # GetFlightInfo and every DoGet carry the token
+        assert sum(b.num_rows for b in c.batches("ncep-air")) == 28644
+    for token in (None, "wrong-token"):
+        with wekeo.connect(uri, token=token, tls_root_certs=secure_bridge["cert"].read_bytes()) as c:
+            with pytest.raises(wekeo.WekeoUnauthenticated) as e:
+                c.read("ncep-air")
+            assert "bearer token" in str(e.value) and "wrong-token" not in str(e.value)
