@@ -188,8 +188,9 @@ class _Failed:
 
 
 def _ordered_stream(client: Client, endpoints: list, parallel: int, bar: Progress) -> Iterator[pa.RecordBatch]:
-    """Producers run FIFO on `parallel` threads, so the endpoint being consumed is always running
-    (the ones after it fill their bounded queues and wait): no deadlock, bounded memory."""
+    """At most `parallel` endpoints are open (started and not yet consumed), each with at most
+    PREFETCH_BATCHES waiting: the consumer starts endpoint i + parallel only once it has taken
+    the last batch of endpoint i, so a slow consumer bounds memory whatever the plan's size."""
     queues = [queue.Queue(maxsize=PREFETCH_BATCHES) for _ in endpoints]
     stop = threading.Event()
     readers: list = []
@@ -204,8 +205,6 @@ def _ordered_stream(client: Client, endpoints: list, parallel: int, bar: Progres
         return False
 
     def produce(i: int) -> None:
-        if stop.is_set():
-            return
         try:
             for b in client.endpoint_batches(endpoints[i], on_reader=readers.append):
                 if not put(queues[i], b):
@@ -214,11 +213,14 @@ def _ordered_stream(client: Client, endpoints: list, parallel: int, bar: Progres
         except BaseException as e:  # handed to the consumer, raised there
             put(queues[i], _Failed(e))
 
-    pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="wekeo-stream")
+    def start(i: int) -> None:
+        if i < len(endpoints):
+            threading.Thread(target=produce, args=(i,), name=f"wekeo-stream-{i}", daemon=True).start()
+
     try:
-        for i in range(len(endpoints)):
-            pool.submit(produce, i)
-        for q in queues:
+        for i in range(parallel):
+            start(i)
+        for i, q in enumerate(queues):
             while True:
                 item = q.get()
                 if item is _DONE:
@@ -227,6 +229,7 @@ def _ordered_stream(client: Client, endpoints: list, parallel: int, bar: Progres
                     raise item.err
                 bar.update(item.num_rows)
                 yield item
+            start(i + parallel)
     finally:
         stop.set()
         for r in list(readers):
@@ -234,5 +237,4 @@ def _ordered_stream(client: Client, endpoints: list, parallel: int, bar: Progres
                 r.cancel()
             except Exception:
                 pass
-        pool.shutdown(wait=False, cancel_futures=True)
         bar.close()

@@ -85,7 +85,7 @@ def test_read_fetches_endpoints_in_parallel(client, monkeypatch):
 
 def test_batches_stream_in_order_with_bounded_buffering(client, monkeypatch):
     """A slow consumer of `batches` never has more than PREFETCH_BATCHES (+ the one being handed
-    over) received but unconsumed per stream: the 12 endpoints are not all pulled into memory."""
+    over) received but unconsumed per open endpoint: the 12 endpoints are not all pulled in."""
     from wekeo import client as client_module
 
     full = client.read("cmems-currents")
@@ -107,7 +107,7 @@ def test_batches_stream_in_order_with_bounded_buffering(client, monkeypatch):
         rows += b.num_rows
         tables.append(b)
     assert consumed >= 12 and rows == full.num_rows
-    assert outstanding <= client_module.PREFETCH_BATCHES + 1, outstanding
+    assert outstanding <= client_module.PREFETCH_BATCHES + 1, (outstanding, consumed)
     assert pa.Table.from_batches(tables).equals(full)
 
 
