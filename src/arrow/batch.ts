@@ -19,6 +19,7 @@ import {
   Uint16,
   Uint32,
   Uint8,
+  Utf8,
   makeData,
 } from 'apache-arrow';
 import type { ColumnBatch, ColumnSpec, ColumnType } from '../decoders/types.js';
@@ -50,6 +51,8 @@ export function arrowType(type: ColumnType, listSize = 0): DataType {
       return new Uint32();
     case 'timestamp_us':
       return new TimestampMicrosecond('UTC');
+    case 'utf8':
+      return new Utf8();
   }
 }
 
@@ -78,6 +81,10 @@ export function toRecordBatch(schema: Schema, batch: ColumnBatch): RecordBatch {
       const child = makeData({ type: new Float32(), length: col.values.length, nullCount: 0, data: col.values as Float32Array });
       return makeData({ type: field.type, length: batch.numRows, nullCount: 0, child });
     }
+    if (field.type instanceof Utf8) {
+      if (!col.offsets || col.offsets.length !== batch.numRows + 1) throw new Error(`text column ${col.name} needs ${batch.numRows + 1} offsets`);
+      return makeData({ type: field.type, length: batch.numRows, nullCount: col.nullCount, nullBitmap: col.nullCount > 0 ? col.validity : undefined, valueOffsets: col.offsets, data: col.values as Uint8Array });
+    }
     if (col.values.length !== batch.numRows) {
       throw new Error(`column ${col.name} has ${col.values.length} values for ${batch.numRows} rows`);
     }
@@ -98,6 +105,7 @@ export function sliceBatch(batch: ColumnBatch, start: number, end: number): Colu
   return {
     numRows: end - start,
     columns: batch.columns.map((c) => {
+      if (c.offsets) throw new Error(`text column ${c.name} cannot be sliced`); // built per message (bridge/union.ts)
       // List columns hold several values per row.
       const per = c.values.length / Math.max(1, batch.numRows);
       if (per !== 1 && batch.numRows > 0) return { name: c.name, values: c.values.subarray(start * per, end * per), nullCount: 0 };
@@ -126,4 +134,5 @@ const BYTES: Record<Exclude<ColumnType, 'float32_list'>, number> = {
   uint16: 2,
   uint32: 4,
   timestamp_us: 8,
+  utf8: 16, // an estimate: level type names
 };

@@ -19,6 +19,7 @@ import { PartitionCache } from './partition-cache.js';
 import { RequestLog, RequestTracker, type LogFormat } from './request-log.js';
 import type { BridgeQuery } from './query.js';
 import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
+import { unionColumns, widenBatch } from './union.js';
 
 export interface BridgeOptions {
   targetRows?: number;
@@ -82,12 +83,19 @@ export class BridgeCore {
       files.map(async (f) => ({ key: f.key, description: await this.catalog.describe(f.path).catch((e: unknown) => Promise.reject(renameFile(e, f.path, `${q.dataset}/${f.key}`))) })),
     );
     const tile = q.layout === 'tiles' ? (q.tile ?? [DEFAULT_TILE.h, DEFAULT_TILE.w]) : undefined;
-    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, tile }, this.targetRows);
+    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, group: q.group, tile }, this.targetRows);
+    const ids = [...new Set(p.groups.map((g) => g.id))];
+    if (tile && ids.length > 1) {
+      throw new PlanError(`the tiles layout reads one variable group; ${q.dataset} has ${ids.length} for this query (${ids.join(', ')}): name one with "group"`);
+    }
     if (tile && !p.group.coordinates.some((c) => c.name === 'lat')) {
       throw new PlanError(`the tiles layout needs a latitude/longitude grid; group "${p.group.id}" of ${q.dataset} is an array without one (use the points layout)`);
     }
-    const schema = schemaFor(outputColumns(p.group, p.variables, tile), schemaMetadata(q.dataset, p.group.id, tile));
-    const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile };
+    // Several groups share one schema (their union); a ticket of such a query carries it.
+    const union = tile ? undefined : unionColumns(p.groups.map((g) => ({ group: g, columns: columnsFor(g, p.variables.filter((v) => g.variables.some((gv) => gv.name === v))) })), p.variables);
+    const columns = union ?? outputColumns(p.group, p.variables, tile);
+    const schema = schemaFor(columns, schemaMetadata(q.dataset, ids, tile));
+    const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile, columns: p.groups.length > 1 ? union : undefined, groups: ids.length > 1 ? ids : undefined };
     return {
       schema,
       tickets: p.partitions.map((part) => ({ ticket: this.tickets.encode(ticketFor(q.dataset, part, filters)), rows: part.rows })),
@@ -119,8 +127,9 @@ export class BridgeCore {
     const group = desc.groups.find((g) => g.id === t.group);
     if (!group) throw new PlanError(`file ${t.fileKey} of ${t.dataset} no longer has group ${t.group}`);
     const points = columnsFor(group, t.variables);
-    const columns = outputColumns(group, t.variables, t.tile);
-    const schema = schemaFor(columns, schemaMetadata(t.dataset, t.group, t.tile));
+    const columns = t.columns ?? outputColumns(group, t.variables, t.tile);
+    const schema = schemaFor(columns, schemaMetadata(t.dataset, t.groups ?? [t.group], t.tile));
+    const widen = t.columns ? (b: ColumnBatch) => widenBatch(b, group, t.columns!) : (b: ColumnBatch) => b;
     yield schema;
     const perMessage = rowsPerMessage(columns);
     const id = await fileIdentity(path);
@@ -133,7 +142,7 @@ export class BridgeCore {
         if (isCancelled()) return;
         collect?.add(batch);
         for (let start = 0; start < batch.numRows; start += perMessage) {
-          yield toRecordBatch(schema, start === 0 && batch.numRows <= perMessage ? batch : sliceBatch(batch, start, Math.min(batch.numRows, start + perMessage)));
+          yield toRecordBatch(schema, widen(start === 0 && batch.numRows <= perMessage ? batch : sliceBatch(batch, start, Math.min(batch.numRows, start + perMessage))));
         }
       }
       complete = true;
@@ -173,8 +182,9 @@ function outputColumns(group: VariableGroup, variables: string[], tile?: [number
   return tile ? tileColumns(points, variables, { h: tile[0], w: tile[1] }) : points;
 }
 
-function schemaMetadata(dataset: string, group: string, tile?: [number, number]): Record<string, string> {
-  const m: Record<string, string> = { 'wekeo.dataset': dataset, 'wekeo.group': group, 'wekeo.layout': tile ? 'tiles' : 'points' };
+/** `wekeo.group`: the group read, or the groups (comma-separated) whose union the schema is. */
+function schemaMetadata(dataset: string, groups: string[], tile?: [number, number]): Record<string, string> {
+  const m: Record<string, string> = { 'wekeo.dataset': dataset, 'wekeo.group': groups.join(','), 'wekeo.layout': tile ? 'tiles' : 'points' };
   if (tile) m['wekeo.tile_shape'] = `${tile[0]},${tile[1]}`;
   return m;
 }

@@ -13,6 +13,8 @@ export interface BridgeQuery {
   startUs?: number;
   endUs?: number;
   variables?: string[];
+  /** Read one variable group only (an id from ListFlights or `describe`); default: every group reached. */
+  group?: string;
   filters?: Record<string, string>;
   /** Row layout: one row per grid cell (points, default) or per h × w chip (tiles). */
   layout?: 'points' | 'tiles';
@@ -23,7 +25,7 @@ export class QueryError extends Error {
   override readonly name = 'QueryError';
 }
 
-const KEYS = new Set(['dataset', 'bbox', 'start', 'end', 'variables', 'filters', 'layout', 'tile']);
+const KEYS = new Set(['dataset', 'group', 'bbox', 'start', 'end', 'variables', 'filters', 'layout', 'tile']);
 
 /** Largest chip side accepted in the tiles layout. */
 export const MAX_TILE_SIDE = 1024;
@@ -38,8 +40,8 @@ export function parseDescriptor(d: DescriptorLike): BridgeQuery {
   const type = d.type === 1 || d.type === 'PATH' ? 'PATH' : d.type === 2 || d.type === 'CMD' ? 'CMD' : 'UNKNOWN';
   if (type === 'PATH') {
     const path = d.path ?? [];
-    if (path.length !== 1 || !path[0]) throw new QueryError(`PATH descriptor must be [dataset], got ${quote(JSON.stringify(path))}`);
-    return { dataset: path[0] };
+    if (path.length < 1 || path.length > 2 || path.some((p) => !p)) throw new QueryError(`PATH descriptor must be [dataset] or [dataset, group], got ${quote(JSON.stringify(path))}`);
+    return path.length === 2 ? { dataset: path[0]!, group: path[1]! } : { dataset: path[0]! };
   }
   if (type === 'CMD') return parseCommand(Buffer.from(d.cmd ?? new Uint8Array()).toString('utf8'));
   throw new QueryError('descriptor type must be CMD (JSON query) or PATH ([dataset])');
@@ -84,9 +86,13 @@ function parseQueryObject(obj: Record<string, unknown>): BridgeQuery {
   }
   if (typeof obj.dataset !== 'string' || !obj.dataset) throw new QueryError('"dataset" (a non-empty string) is required');
   const q: BridgeQuery = { dataset: obj.dataset };
+  if (obj.group !== undefined) {
+    if (typeof obj.group !== 'string' || !obj.group) throw new QueryError('"group" must be a variable group id (a non-empty string)');
+    q.group = obj.group;
+  }
   if (obj.bbox !== undefined) q.bbox = parseBBox(obj.bbox);
   if (obj.start !== undefined) q.startUs = parseTime(obj.start, 'start');
-  if (obj.end !== undefined) q.endUs = parseTime(obj.end, 'end');
+  if (obj.end !== undefined) q.endUs = parseEnd(obj.end);
   if (q.startUs !== undefined && q.endUs !== undefined && q.startUs > q.endUs) {
     throw new QueryError(`"start" (${quote(obj.start)}) is after "end" (${quote(obj.end)})`);
   }
@@ -125,6 +131,19 @@ export function parseBBox(v: unknown): BBox {
   if (s! < -90 || n! > 90) throw new QueryError('"bbox" latitudes must lie within [-90, 90]');
   if (w! < -360 || e! > 360) throw new QueryError('"bbox" longitudes must lie within [-360, 360]');
   return [w!, s!, e!, n!];
+}
+
+/**
+ * Inclusive `end`: the last microsecond of the unit it is written to, so `"end": "2026-02-19T04:20"`
+ * covers 04:20:00 to 04:20:59.999999 (a GRIB valid time of 04:20:39 is kept to the second) and
+ * `"end": "2024-01-18"` covers that day; a time with seconds is taken as it is.
+ */
+export function parseEnd(v: unknown): number {
+  const us = parseTime(v, 'end');
+  const m = /^\d{4}-\d{2}-\d{2}(?:[T ](\d\d)(?::(\d\d)(?::(\d\d)(\.\d+)?)?)?)?/.exec(v as string)!;
+  if (m[3] !== undefined) return us;
+  const unitUs = m[2] !== undefined ? 60e6 : m[1] !== undefined ? 3600e6 : 86400e6;
+  return us + unitUs - 1;
 }
 
 /** ISO-8601 to epoch microseconds; a date without zone is taken as UTC (the convention of CF and HDA). */

@@ -25,8 +25,9 @@ export type NumericColumnType =
 /**
  * `timestamp_us`: microseconds since 1970-01-01T00:00:00Z in a BigInt64Array.
  * `float32_list`: fixed-size list<float32> (tiles layout); values hold numRows × listSize floats.
+ * `utf8`: text (the bridge's `level_type` over several groups); values hold the UTF-8 bytes, `offsets` numRows + 1 positions.
  */
-export type ColumnType = NumericColumnType | 'timestamp_us' | 'float32_list';
+export type ColumnType = NumericColumnType | 'timestamp_us' | 'float32_list' | 'utf8';
 
 export type ColumnValues =
   | Float32Array
@@ -55,6 +56,8 @@ export interface ColumnData {
   /** LSB-first validity bitmap (bit set = valid), absent when nullCount is 0. */
   validity?: Uint8Array;
   nullCount: number;
+  /** Start of each row's bytes in `values`, and the end (utf8 columns only). */
+  offsets?: Int32Array;
 }
 
 export interface ColumnBatch {

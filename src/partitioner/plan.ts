@@ -20,6 +20,8 @@ export interface PlanQuery {
   startUs?: number;
   endUs?: number;
   variables?: string[];
+  /** Read only this variable group (its id, as `describe` and ListFlights show it). */
+  group?: string;
   /** Tiles layout: windows grow to whole chips anchored at the grid origin; bands are whole chips. */
   tile?: [number, number];
 }
@@ -41,8 +43,11 @@ export interface Partition {
 }
 
 export interface Plan {
-  /** The group every partition reads (the dataset's schema). */
+  /** The first group read (largest first); `groups` lists every group the partitions read. */
   group: VariableGroup;
+  /** The groups read (one per distinct id and shape), largest first: the output schema is their union. */
+  groups: VariableGroup[];
+  /** Every requested (or, by default, every) variable, in output order. */
   variables: string[];
   partitions: Partition[];
   totalRows: number;
@@ -53,53 +58,82 @@ export class PlanError extends Error {
 }
 
 /**
- * Chooses the variable group a query reads: the one holding all requested variables, or the
- * largest group (most rows, then most variables) when none are named.
+ * The largest group (most rows, then most variables) holding all requested variables, or the
+ * largest group when none are named. Used where one group must be chosen (tiles); the points
+ * layout reads every group instead (`plan`).
  */
 export function chooseGroup(groups: VariableGroup[], variables?: string[]): VariableGroup {
   if (groups.length === 0) throw new PlanError('no data variables found');
   if (variables && variables.length > 0) {
-    const found = groups.find((g) => variables.every((v) => g.variables.some((gv) => gv.name === v)));
+    const found = bySize(groups).find((g) => variables.every((v) => g.variables.some((gv) => gv.name === v)));
     if (found) return found;
-    const all = groups.flatMap((g) => g.variables.map((v) => v.name));
-    const unknown = variables.filter((v) => !all.includes(v));
-    if (unknown.length) throw new PlanError(`unknown variable(s) ${unknown.slice(0, 5).map(quote).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; available: ${all.join(', ')}`);
+    checkKnown(groups, variables);
     const byGroup = groups
       .filter((g) => g.variables.some((gv) => variables.includes(gv.name)))
       .map((g) => `[${g.variables.filter((v) => variables.includes(v.name)).map((v) => v.name).join(', ')}] on (${g.id})`);
     throw new PlanError(`variables ${byGroup.join(' and ')} have different dimensions and cannot share rows; query them separately`);
   }
-  return [...groups].sort((a, b) => groupRows(b) - groupRows(a) || b.variables.length - a.variables.length || a.id.localeCompare(b.id))[0]!;
+  return bySize(groups)[0]!;
+}
+
+function bySize(groups: VariableGroup[]): VariableGroup[] {
+  return [...groups].sort((a, b) => groupRows(b) - groupRows(a) || b.variables.length - a.variables.length || a.id.localeCompare(b.id));
+}
+
+function checkKnown(groups: VariableGroup[], variables: string[]): void {
+  const all = [...new Set(groups.flatMap((g) => g.variables.map((v) => v.name)))];
+  const unknown = variables.filter((v) => !all.includes(v));
+  if (unknown.length) throw new PlanError(`unknown variable(s) ${unknown.slice(0, 5).map(quote).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; available: ${all.join(', ')}`);
+}
+
+function hasPosition(g: VariableGroup): boolean {
+  return g.coordinates.some((c) => c.name === 'lat');
 }
 
 export function groupRows(g: VariableGroup): number {
   return Math.max(1, g.times.length) * Math.max(1, g.levels.length) * g.grid.ny * g.grid.nx;
 }
 
+/**
+ * Plans a query over every variable group it reaches, so nothing is silently left out: with
+ * `group`, that group only; with variables, every group holding any of them (each partition
+ * reads the ones its group has); otherwise every group with lat/lon (every group when none has
+ * them: array-layout groups are read by naming them or their variables). Groups are identified by id across
+ * files (the same grid, level type and variables give the same id); the largest comes first.
+ */
 export function plan(files: PlannedFile[], query: PlanQuery, targetRows = DEFAULT_TARGET_ROWS): Plan {
   if (files.length === 0) throw new PlanError('dataset has no files');
   const sorted = [...files].sort((a, b) => a.key.localeCompare(b.key));
-  // The first file that has the requested variables fixes the schema; the other files must offer the same group.
-  let reference: VariableGroup | undefined;
-  let firstError: unknown;
-  for (const f of sorted) {
-    try {
-      reference = chooseGroup(f.description.groups, query.variables);
-      break;
-    } catch (e) {
-      firstError ??= e;
-    }
+  const all = sorted.flatMap((f) => f.description.groups);
+  if (all.length === 0) throw new PlanError('no data variables found');
+  const wanted = query.variables?.length ? query.variables : undefined;
+  if (query.group !== undefined && !all.some((g) => g.id === query.group)) {
+    throw new PlanError(`no variable group ${quote(query.group)}; groups: ${[...new Set(all.map((g) => g.id))].join(', ')}`);
   }
-  if (!reference) throw firstError instanceof Error ? firstError : new PlanError(String(firstError));
-  const variables = query.variables?.length ? [...query.variables] : reference.variables.map((v) => v.name);
+  const inGroup = query.group !== undefined ? all.filter((g) => g.id === query.group) : all;
+  if (wanted) checkKnown(inGroup, wanted);
+  // By default the points on Earth: array-layout groups (no lat/lon) join only when named or alone.
+  const positionedOnly = query.group === undefined && !wanted && all.some(hasPosition);
+  const reads = (g: VariableGroup): boolean =>
+    (query.group === undefined || g.id === query.group) && (!wanted || g.variables.some((v) => wanted.includes(v.name))) && (!positionedOnly || hasPosition(g));
+  // One entry per distinct shape of a group (files may hold the same group with other variables).
+  const distinct = new Map<string, VariableGroup>();
+  for (const g of all) {
+    const shape = JSON.stringify([g.id, g.variables.map((v) => [v.name, v.type]), g.coordinates.map((c) => [c.name, c.type])]);
+    if (reads(g) && !distinct.has(shape)) distinct.set(shape, g);
+  }
+  const groups = bySize([...distinct.values()]);
+  const variables = wanted ? [...wanted] : [...new Set(groups.flatMap((g) => g.variables.map((v) => v.name)))];
 
   const partitions: Partition[] = [];
   for (const f of sorted) {
-    const group = f.description.groups.find((g) => g.id === reference!.id && variables.every((v) => g.variables.some((gv) => gv.name === v)));
-    if (!group) continue;
-    partitions.push(...planFile(f.key, group, variables, query, targetRows));
+    for (const g of f.description.groups) {
+      if (!reads(g)) continue;
+      const own = variables.filter((v) => g.variables.some((gv) => gv.name === v));
+      partitions.push(...planFile(f.key, g, own, query, targetRows));
+    }
   }
-  return { group: reference, variables, partitions, totalRows: partitions.reduce((s, p) => s + p.rows, 0) };
+  return { group: groups[0]!, groups, variables, partitions, totalRows: partitions.reduce((s, p) => s + p.rows, 0) };
 }
 
 function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQuery, targetRows: number): Partition[] {

@@ -9,7 +9,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { BBox } from '../catalog/types.js';
-import type { IndexRange } from '../decoders/types.js';
+import type { ColumnSpec, IndexRange } from '../decoders/types.js';
 import type { Partition } from './plan.js';
 
 export interface TicketBody {
@@ -28,6 +28,12 @@ export interface TicketBody {
   endUs?: number;
   /** Tiles layout chip shape [h, w]; absent for the points layout. */
   tile?: [number, number];
+  /**
+   * A query over several variable groups: the union schema every partition streams (its own
+   * group's columns widened with nulls) and the ids of the groups in it; absent for one group.
+   */
+  columns?: ColumnSpec[];
+  groups?: string[];
 }
 
 const PREFIX = 'wkb1.';
@@ -91,10 +97,12 @@ function checkBody(b: TicketBody): void {
   }
   if (b.bbox !== undefined && (!Array.isArray(b.bbox) || b.bbox.length !== 4 || !b.bbox.every((v) => typeof v === 'number' && Number.isFinite(v)))) throw bad('bbox');
   for (const k of ['startUs', 'endUs'] as const) if (b[k] !== undefined && !Number.isFinite(b[k])) throw bad(k);
+  if (b.columns !== undefined && (!Array.isArray(b.columns) || b.columns.some((c) => !c || typeof c.name !== 'string' || typeof c.type !== 'string'))) throw bad('columns');
+  if (b.groups !== undefined && (!Array.isArray(b.groups) || b.groups.some((g) => typeof g !== 'string'))) throw bad('groups');
   if (b.tile !== undefined && (!Array.isArray(b.tile) || b.tile.length !== 2 || !b.tile.every((v) => Number.isInteger(v) && v > 0))) throw bad('tile');
 }
 
-export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBody, 'bbox' | 'startUs' | 'endUs' | 'tile'>): TicketBody {
+export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBody, 'bbox' | 'startUs' | 'endUs' | 'tile' | 'columns' | 'groups'>): TicketBody {
   const body: TicketBody = {
     v: 1,
     dataset,
@@ -110,5 +118,7 @@ export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBod
   if (filters.startUs !== undefined) body.startUs = filters.startUs;
   if (filters.endUs !== undefined) body.endUs = filters.endUs;
   if (filters.tile) body.tile = filters.tile;
+  if (filters.columns) body.columns = filters.columns;
+  if (filters.groups) body.groups = filters.groups;
   return body;
 }

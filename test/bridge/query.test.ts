@@ -38,8 +38,11 @@ describe('descriptor parsing', () => {
     expect(() => parseCommand(text)).toThrow(msg);
   });
 
-  it('rejects PATH descriptors that are not [dataset] and unknown descriptor types', () => {
-    expect(() => parseDescriptor({ type: 'PATH', path: ['a', 'b'] })).toThrow(/\[dataset\]/);
+  it('reads PATH [dataset] and [dataset, group], rejects other PATHs and unknown descriptor types', () => {
+    expect(parseDescriptor({ type: 'PATH', path: ['a'] })).toEqual({ dataset: 'a' });
+    expect(parseDescriptor({ type: 'PATH', path: ['a', 'g1'] })).toEqual({ dataset: 'a', group: 'g1' });
+    expect(() => parseDescriptor({ type: 'PATH', path: ['a', 'b', 'c'] })).toThrow(/\[dataset\] or \[dataset, group\]/);
+    expect(() => parseDescriptor({ type: 'PATH', path: ['a', ''] })).toThrow(/\[dataset\]/);
     expect(() => parseDescriptor({ type: 'UNKNOWN' })).toThrow(/CMD .* or PATH/);
   });
 });

@@ -76,14 +76,29 @@ describe('partition planning', () => {
     expect(timeRange([5, 6, 7], 6, 6)).toEqual([1, 2]);
   });
 
-  it('is deterministic across file order and skips files without the chosen group', () => {
+  it('is deterministic across file order and reads every group by default, one group when named', () => {
     const g = regularGroup('g', ['t2m'], 4, 0, lats, lons);
     const other = regularGroup('h', ['sst'], 4, 0, lats, lons);
     const a = plan([file('b.nc', [g]), file('a.nc', [g]), file('c.nc', [other])], {}, 100_000);
     const b = plan([file('c.nc', [other]), file('a.nc', [g]), file('b.nc', [g])], {}, 100_000);
     expect(a).toEqual(b);
-    expect(new Set(a.partitions.map((p) => p.fileKey))).toEqual(new Set(['a.nc', 'b.nc']));
+    expect(new Set(a.partitions.map((p) => p.fileKey))).toEqual(new Set(['a.nc', 'b.nc', 'c.nc']));
+    expect(a.variables).toEqual(['t2m', 'sst']);
+    expect(a.partitions.find((p) => p.fileKey === 'c.nc')!.variables).toEqual(['sst']);
+    const one = plan([file('a.nc', [g]), file('c.nc', [other])], { group: 'h' }, 100_000);
+    expect(one.groups.map((x) => x.id)).toEqual(['h']);
+    expect(new Set(one.partitions.map((p) => p.fileKey))).toEqual(new Set(['c.nc']));
+    expect(() => plan([file('a.nc', [g])], { group: 'nope' })).toThrow(/no variable group "nope"; groups: g/);
     expect(() => plan([], {})).toThrow(PlanError);
+  });
+
+  it('reads every group holding a requested variable, each partition the variables its group has', () => {
+    const iso = regularGroup('iso', ['t', 'u'], 1, 3, lats, lons);
+    const tropo = regularGroup('tropopause', ['t'], 1, 0, lats, lons);
+    const p = plan([file('a.grib', [iso, tropo])], { variables: ['t', 'u'] }, 10_000_000);
+    expect(p.groups.map((g) => g.id)).toEqual(['iso', 'tropopause']);
+    expect(p.partitions.map((x) => [x.group, x.variables])).toEqual([['iso', ['t', 'u']], ['tropopause', ['t']]]);
+    expect(() => plan([file('a.grib', [iso])], { variables: ['t', 'zz'] })).toThrow(/unknown variable\(s\) "zz"/);
   });
 });
 

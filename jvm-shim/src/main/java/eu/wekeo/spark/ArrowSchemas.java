@@ -44,6 +44,7 @@ final class ArrowSchemas {
     if (t instanceof ArrowType.Timestamp ts && ts.getUnit() == TimeUnit.MICROSECOND && ts.getTimezone() != null) {
       return DataTypes.TimestampType;
     }
+    if (t instanceof ArrowType.Utf8) return DataTypes.StringType; // level_type over several variable groups
     throw new IllegalArgumentException(
         "column " + f.getName() + " has Arrow type " + t + ", which the wekeo Spark source does not map"
             + " (use the points layout; unsigned and list columns are not supported)");
