@@ -17,6 +17,7 @@ import { renameFile } from './errors.js';
 import { BridgeMetrics } from './metrics.js';
 import { PartitionCache } from './partition-cache.js';
 import { RequestLog, RequestTracker, type LogFormat } from './request-log.js';
+import type { PeerSet } from './peers.js';
 import type { BridgeQuery } from './query.js';
 import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
 import { unionColumns, widenBatch } from './union.js';
@@ -38,7 +39,8 @@ export const DEFAULT_CACHE_BYTES = 256 * 2 ** 20;
 
 export interface PlannedQuery {
   schema: Schema;
-  tickets: Array<{ ticket: Buffer; rows: number }>;
+  /** `key` names the partition for placement among peers (the same on every instance). */
+  tickets: Array<{ ticket: Buffer; rows: number; key: string }>;
   totalRows: number;
 }
 
@@ -48,6 +50,8 @@ export class BridgeCore {
   readonly cache: PartitionCache;
   readonly metrics: BridgeMetrics;
   readonly requestLog: RequestLog;
+  /** The instances sharing this catalog and secret (`--peers`); absent for a lone bridge. */
+  peers: PeerSet | undefined;
 
   constructor(
     readonly catalog: Catalog,
@@ -98,9 +102,22 @@ export class BridgeCore {
     const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile, columns: p.groups.length > 1 ? union : undefined, groups: ids.length > 1 ? ids : undefined };
     return {
       schema,
-      tickets: p.partitions.map((part) => ({ ticket: this.tickets.encode(ticketFor(q.dataset, part, filters)), rows: part.rows })),
+      tickets: p.partitions.map((part) => {
+        const body = ticketFor(q.dataset, part, filters);
+        return { ticket: this.tickets.encode(body), rows: part.rows, key: JSON.stringify(body) };
+      }),
       totalRows: p.totalRows,
     };
+  }
+
+  /** Where a planned partition can be read: its owner first, then fallbacks (just `self` without peers). */
+  locationsFor(key: string, self: string): string[] {
+    return this.peers ? this.peers.locationsFor(key) : [self];
+  }
+
+  /** Re-reads the peers file (`--peers-file`); the refresh-catalog action calls it. */
+  async reloadPeers(): Promise<void> {
+    await this.peers?.reloadPeers();
   }
 
   /** Schema of what a query returns, without planning partitions' tickets. */

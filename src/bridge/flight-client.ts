@@ -99,3 +99,31 @@ function toInfo(info: RawFlightInfo): FlightInfoResult {
     descriptor: info.flight_descriptor ?? { type: 'UNKNOWN', cmd: Buffer.alloc(0), path: [] },
   };
 }
+
+/**
+ * Streams one endpoint from the first of its locations that answers: with scale-out the owner
+ * comes first and the other bridges after it, so a bridge that is down (UNAVAILABLE before any
+ * batch) is skipped. A stream that fails midway is not retried elsewhere (rows would repeat).
+ */
+export async function* doGetWithFallback(endpoint: FlightEndpointInfo, planner?: string): AsyncGenerator<RecordBatch> {
+  // An endpoint without locations is served by the bridge that planned it.
+  const locations = endpoint.locations.length ? endpoint.locations : planner ? [planner] : [];
+  let last: unknown = new Error('the endpoint has no location and no planner was given');
+  for (const uri of locations) {
+    const client = new FlightClient(uri);
+    let started = false;
+    try {
+      for await (const batch of client.doGet(endpoint.ticket)) {
+        started = true;
+        yield batch;
+      }
+      return;
+    } catch (e) {
+      if (started || (e as Partial<grpc.ServiceError>).code !== grpc.status.UNAVAILABLE) throw e;
+      last = e;
+    } finally {
+      client.close();
+    }
+  }
+  throw last;
+}

@@ -80,7 +80,7 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
     return {
       schema: Buffer.from(ipcSchemaBytes(planned.schema)),
       flight_descriptor: descriptor,
-      endpoint: planned.tickets.map((t) => ({ ticket: { ticket: t.ticket }, location: [{ uri }] })),
+      endpoint: planned.tickets.map((t) => ({ ticket: { ticket: t.ticket }, location: core.locationsFor(t.key, uri).map((u) => ({ uri: u })) })),
       total_records: String(planned.totalRows),
       total_bytes: '-1',
       ordered: false,

@@ -16,6 +16,7 @@ import { DownloadCache } from '../hda/cache.js';
 import { HdaClient } from '../hda/client.js';
 import { tryLoadConfig } from '../hda/config.js';
 import { defaultCacheDir } from './hda.js';
+import { parsePeerList, PeerSet } from '../bridge/peers.js';
 
 export const DEFAULT_PORT = 8815;
 
@@ -44,6 +45,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'log-format': { type: 'string', default: 'text' },
+      peers: { type: 'string' },
+      'peers-file': { type: 'string' },
     },
   });
   const security = securityOptions(values);
@@ -84,6 +87,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ? ['  opts = fl.FlightCallOptions(headers=[c.authenticate_basic_token("me", os.environ["WEKEO_TOKEN"])])']
     : [];
   const opt = auth.enabled ? ', options=opts' : '';
+  const peers = await startPeers(values, uri, tls?.cert);
+  core.peers = peers;
   const datasets = await catalog.list();
   const first = datasets[0]?.name ?? 'DATASET';
   // The first line is machine-read by tests and scripts: keep its format.
@@ -124,6 +129,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  peers?.close();
   await Promise.all([flight.close(), http?.close()]);
   await pool.close();
   return 0;
@@ -160,6 +166,20 @@ function securityOptions(values: { host?: string; 'auth-token-file'?: string; 'a
   if (!cert.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) return '--tls-cert must be a PEM certificate (chain)';
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) return '--tls-key must be a PEM private key';
   return { auth, tls: { cert, key } };
+}
+
+/** --peers / --peers-file: the instances sharing this catalog and secret, this one included. */
+async function startPeers(values: { peers?: string; 'peers-file'?: string; secret?: string }, self: string, tlsRoots?: Buffer): Promise<PeerSet | undefined> {
+  if (values.peers === undefined && values['peers-file'] === undefined) return undefined;
+  if (values.peers !== undefined && values['peers-file'] !== undefined) throw new Error('give either --peers or --peers-file, not both');
+  // Tickets planned on one instance are served by another: they must share the signing key.
+  if (!values.secret) throw new Error('--peers/--peers-file need --secret (or WEKEO_TICKET_SECRET), the same on every instance');
+  const list = values.peers !== undefined ? { peers: parsePeerList(values.peers, '--peers') } : { file: values['peers-file'] };
+  // With TLS, peers are checked over TLS trusting this bridge's own certificate (a shared one or its CA chain).
+  const peers = new PeerSet(self, { ...list, tlsRoots });
+  await peers.start();
+  if (!peers.includesSelf) process.stderr.write(`warning: the peer list does not include this bridge's location ${self} (set --advertise to how the others name it); it will own no partitions\n`);
+  return peers;
 }
 
 function intOption(name: string, v: string, min: number): number {

@@ -12,6 +12,7 @@ import { inspectChunks } from '../decoders/inspect.js';
 import type { ColumnBatch, DecodedChunk, FileDescription, InspectReport, ReadSelection } from '../decoders/types.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
 import { hasFilter, type RowFilter } from './row-filter.js';
+import { rendezvousOrder } from '../partitioner/rendezvous.js';
 
 /**
  * geotiff.js imports the `web-worker` shim, which on load destructures `workerData` whenever it
@@ -360,27 +361,6 @@ function sourceWorker(): Worker {
   const target = new URL('./decode-worker.ts', import.meta.url).href;
   const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(target)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: WORKER_DATA });
-}
-
-/**
- * Slot indices ordered by rendezvous (highest-random-weight) hashing of the path: stable for a
- * given pool size, and a replaced worker keeps its index, so a file keeps its owner.
- */
-export function rendezvousOrder(path: string, n: number): number[] {
-  const weights: Array<[number, number]> = [];
-  for (let i = 0; i < n; i++) weights.push([fnv1a(`${i}\0${path}`), i]);
-  weights.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  return weights.map((w) => w[1]);
-}
-
-/** 32-bit FNV-1a over the UTF-16 code units: cheap, well spread, deterministic. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** Items of several generators in arrival order; ending early (or an error) closes them all. */

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DecodePool, rendezvousOrder } from '../../src/workers/decode-pool.js';
+import { rendezvousOrder } from '../../src/partitioner/rendezvous.js';
+import { DecodePool } from '../../src/workers/decode-pool.js';
 import { repoRoot } from '../support/corpus.js';
 
 describe('rendezvousOrder', () => {
