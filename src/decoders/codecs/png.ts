@@ -6,6 +6,7 @@
  * else (palettes, grey+alpha, Adam7 interlacing) goes through fast-png.
  */
 import { inflateSync } from 'node:zlib';
+import { inflateInto } from './inflate.js';
 import { decode } from 'fast-png';
 
 /** Scaling applied to samples: value = (sample·bscale + r)·dscale (GRIB's). */
@@ -57,6 +58,27 @@ function chunks(bytes: Uint8Array): Header {
   return { width, height, depth, colour, interlace, idat };
 }
 
+/** Where image data are inflated, reused from field to field (the rows are consumed at once). */
+let rows = new Uint8Array(0);
+
+/**
+ * The inflated image data (filter byte + row, per row), at least `need` bytes. Streams holding more
+ * than the rows need are decoded again without a bound, as before.
+ */
+function imageData(idat: Uint8Array, need: number): Uint8Array {
+  if (rows.length < need) rows = new Uint8Array(need);
+  let n = -1;
+  try {
+    n = inflateInto(idat, rows.subarray(0, need));
+  } catch {
+    // Damaged, or more data than the rows need: inflateSync reports the former and accepts the latter.
+  }
+  if (n === need) return rows;
+  const raw = n >= 0 ? rows.subarray(0, n) : inflateSync(idat, { chunkSize: Math.max(64 * 1024, need + 1) });
+  if (raw.length < need) throw new RangeError(`PNG image data inflates to ${raw.length} bytes, the rows need ${need}`);
+  return raw;
+}
+
 /** Samples per pixel of the colour types decoded here: grey, RGB, RGBA. */
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 6: 4 };
 
@@ -76,8 +98,7 @@ export function decodePngScaled(bytes: Uint8Array, s: SampleScale, out: Float64A
   const rowBytes = Math.ceil((h.width * bitsPerPixel) / 8);
   const bpp = Math.max(1, bitsPerPixel >>> 3); // filter distance in bytes
   const idat = h.idat.length === 1 ? h.idat[0]! : Buffer.concat(h.idat);
-  const raw = inflateSync(idat, { chunkSize: Math.max(64 * 1024, h.height * (rowBytes + 1) + 1) });
-  if (raw.length < h.height * (rowBytes + 1)) throw new RangeError(`PNG image data inflates to ${raw.length} bytes, ${h.height} rows need ${h.height * (rowBytes + 1)}`);
+  const raw = imageData(idat, h.height * (rowBytes + 1));
   const { r, bscale, dscale } = s;
   const w = h.width;
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);

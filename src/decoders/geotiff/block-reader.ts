@@ -7,8 +7,8 @@
  */
 import { readv } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { inflateSync } from 'node:zlib';
 import { ZSTDDecoder } from 'zstddec/stream';
+import { inflateInto } from '../codecs/inflate.js';
 import { CodecError, decodeLzw, decodePackBits, LZW_SLACK } from './block-codecs.js';
 import { blockStride, sampleBytes, type RasterLayout } from './layout.js';
 import { wasmLzw } from './lzw-wasm.js';
@@ -192,9 +192,8 @@ export class BlockReader {
       }
       case 8:
       case 32946: {
-        // One output chunk of the block's size: zlib's default 16 KiB chunks are concatenated afterwards.
-        const out = inflateSync(input, { maxOutputLength: Math.max(1, max), chunkSize: Math.max(64, max) });
-        return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+        const out = this.scratchOf(max);
+        return out.subarray(0, inflateInto(input, out.subarray(0, max)));
       }
       case 32773:
         return decodePackBits(input, max, this.scratchOf(max));

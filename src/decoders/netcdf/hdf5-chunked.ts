@@ -128,13 +128,16 @@ function usedUp(ds: ChunkedDataset, origin: number[], start: number[], count: nu
   return origin.every((o, d) => start[d]! <= o && Math.min(o + ds.chunk[d]!, ds.shape[d]!) <= start[d]! + count[d]!);
 }
 
-/** Caches a partly used chunk as raw bytes (unshuffled), evicting the least recently used. */
+/**
+ * Caches a partly used chunk as raw bytes (unshuffled), evicting the least recently used. The
+ * chunk is copied: undoFilters' output and the read span are both reused buffers.
+ */
 function keep(ds: ChunkedDataset, key: string, raw: { bytes: Uint8Array; shuffled: boolean }, elemSize: number): Uint8Array {
-  let bytes = raw.bytes;
+  let bytes: Uint8Array;
   if (raw.shuffled) {
     bytes = new Uint8Array(raw.bytes.length);
     unshuffle(raw.bytes, bytes, elemSize);
-  }
+  } else bytes = raw.bytes.slice();
   if (bytes.length > CHUNK_CACHE_BYTES) return bytes;
   for (const [k, v] of ds.cache) {
     if (ds.cacheBytes + bytes.length <= CHUNK_CACHE_BYTES) break;

@@ -4,7 +4,7 @@
  * WebAssembly inside h5wasm (measured on 4 MB float32 chunks). Other filters (szip, fletcher32,
  * zstd, ...) stay with h5wasm: `supportedPipeline` says which pipelines are handled here.
  */
-import { inflateSync } from 'node:zlib';
+import { inflateExact, InflateError } from '../codecs/inflate.js';
 import { Hdf5FormatError } from './hdf5-format.js';
 
 export const FILTER_DEFLATE = 1;
@@ -13,6 +13,9 @@ export const FILTER_SHUFFLE = 2;
 export interface Filter {
   id: number;
 }
+
+/** Where chunks are inflated, grown to the largest chunk seen (see undoFilters). */
+let inflated = new Uint8Array(0);
 
 /** True when the pipeline is deflate, optionally after a shuffle applied first (netCDF-4's order). */
 export function supportedPipeline(filters: Filter[]): boolean {
@@ -24,14 +27,20 @@ export function supportedPipeline(filters: Filter[]): boolean {
  * mask marks as not applied), except the unshuffle: when the pipeline starts with a shuffle
  * (netCDF-4's [shuffle, deflate]) that this chunk had applied, `shuffled` is true and the caller
  * unshuffles straight into its result with `unshuffleRange`, saving one copy of every chunk.
+ * Inflated bytes live in a buffer reused by the next call (one per thread): use them, or copy
+ * them, before undoing the next chunk.
  */
 export function undoFilters(stored: Uint8Array, filters: Filter[], filterMask: number, rawSize: number): { bytes: Uint8Array; shuffled: boolean } {
   let data = stored;
   for (let i = filters.length - 1; i >= 0; i--) {
     if (filterMask & (1 << i)) continue;
     if (filters[i]!.id === FILTER_DEFLATE) {
-      // chunkSize = the raw size: zlib writes one output buffer instead of 16 KiB pieces joined afterwards.
-      data = inflateSync(data, { chunkSize: Math.max(64, rawSize), maxOutputLength: Math.max(1, rawSize) });
+      if (inflated.length < rawSize) inflated = new Uint8Array(rawSize);
+      try {
+        data = inflateExact(data, inflated, rawSize);
+      } catch (e) {
+        throw e instanceof InflateError ? new Hdf5FormatError(`chunk does not inflate: ${e.message}`) : e;
+      }
       continue;
     }
     // Shuffle (supportedPipeline allows it only as the first filter) is left to the caller.
