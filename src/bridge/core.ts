@@ -9,7 +9,7 @@ import type { DatasetInfo } from '../catalog/types.js';
 import { fileIdentity } from '../decoders/file-state.js';
 import { DEFAULT_BATCH_BYTES } from '../decoders/window.js';
 import type { ColumnBatch, ColumnSpec, VariableGroup } from '../decoders/types.js';
-import { DEFAULT_TARGET_ROWS, plan, PlanError, type PlannedFile } from '../partitioner/plan.js';
+import { DEFAULT_TARGET_BYTES, DEFAULT_TARGET_ROWS, plan, PlanError, type PartitionExtent, type PlannedFile } from '../partitioner/plan.js';
 import { TicketCodec, ticketFor, type TicketBody } from '../partitioner/ticket.js';
 import type { DecodePool } from '../workers/decode-pool.js';
 import { MAX_FLIGHT_MESSAGE_BYTES } from './flight-data.js';
@@ -24,6 +24,8 @@ import { unionColumns, widenBatch } from './union.js';
 
 export interface BridgeOptions {
   targetRows?: number;
+  /** Estimated Arrow bytes per partition (DEFAULT_TARGET_BYTES); the tighter of this and targetRows wins. */
+  targetBytes?: number;
   secret?: string;
   /** Memory for decoded partitions (Arrow bytes); 0 disables the cache. */
   cacheBytes?: number;
@@ -40,13 +42,16 @@ export const DEFAULT_CACHE_BYTES = 256 * 2 ** 20;
 export interface PlannedQuery {
   schema: Schema;
   /** `key` names the partition for placement among peers (the same on every instance). */
-  tickets: Array<{ ticket: Buffer; rows: number; key: string }>;
+  tickets: Array<{ ticket: Buffer; rows: number; key: string; bytes: number; extent: PartitionExtent }>;
   totalRows: number;
+  /** Estimated Arrow in-memory bytes of all partitions. */
+  totalBytes: number;
 }
 
 export class BridgeCore {
   readonly tickets: TicketCodec;
   readonly targetRows: number;
+  readonly targetBytes: number;
   readonly cache: PartitionCache;
   readonly metrics: BridgeMetrics;
   readonly requestLog: RequestLog;
@@ -60,6 +65,7 @@ export class BridgeCore {
   ) {
     this.tickets = new TicketCodec(opts.secret);
     this.targetRows = opts.targetRows ?? DEFAULT_TARGET_ROWS;
+    this.targetBytes = opts.targetBytes ?? DEFAULT_TARGET_BYTES;
     this.cache = new PartitionCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.metrics = new BridgeMetrics({ cacheStats: () => this.cache.stats(), decodeQueueDepth: () => this.pool.queueLength });
     this.requestLog = new RequestLog(opts.logFormat ?? 'off');
@@ -87,7 +93,8 @@ export class BridgeCore {
       files.map(async (f) => ({ key: f.key, description: await this.catalog.describe(f.path).catch((e: unknown) => Promise.reject(renameFile(e, f.path, `${q.dataset}/${f.key}`))) })),
     );
     const tile = q.layout === 'tiles' ? (q.tile ?? [DEFAULT_TILE.h, DEFAULT_TILE.w]) : undefined;
-    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, group: q.group, tile }, this.targetRows);
+    const limits = { rows: this.targetRows, bytes: this.targetBytes, rowBytes: (gs: VariableGroup[], vars: string[]) => arrowRowBytes(queryColumns(gs, vars, tile)) };
+    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, group: q.group, tile }, limits);
     const ids = [...new Set(p.groups.map((g) => g.id))];
     if (tile && ids.length > 1) {
       throw new PlanError(`the tiles layout reads one variable group; ${q.dataset} has ${ids.length} for this query (${ids.join(', ')}): name one with "group"`);
@@ -96,7 +103,7 @@ export class BridgeCore {
       throw new PlanError(`the tiles layout needs a latitude/longitude grid; group "${p.group.id}" of ${q.dataset} is an array without one (use the points layout)`);
     }
     // Several groups share one schema (their union); a ticket of such a query carries it.
-    const union = tile ? undefined : unionColumns(p.groups.map((g) => ({ group: g, columns: columnsFor(g, p.variables.filter((v) => g.variables.some((gv) => gv.name === v))) })), p.variables);
+    const union = tile ? undefined : unionOf(p.groups, p.variables);
     const columns = union ?? outputColumns(p.group, p.variables, tile);
     const schema = schemaFor(columns, schemaMetadata(q.dataset, ids, tile));
     const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile, columns: p.groups.length > 1 ? union : undefined, groups: ids.length > 1 ? ids : undefined };
@@ -104,9 +111,10 @@ export class BridgeCore {
       schema,
       tickets: p.partitions.map((part) => {
         const body = ticketFor(q.dataset, part, filters);
-        return { ticket: this.tickets.encode(body), rows: part.rows, key: JSON.stringify(body) };
+        return { ticket: this.tickets.encode(body), rows: part.rows, key: JSON.stringify(body), bytes: part.bytes, extent: part.extent };
       }),
       totalRows: p.totalRows,
+      totalBytes: p.partitions.reduce((s, part) => s + part.bytes, 0),
     };
   }
 
@@ -194,6 +202,16 @@ export class BridgeCore {
   }
 }
 
+/** One schema for several groups: their columns' union (each group's rows null in the others' variables). */
+function unionOf(groups: VariableGroup[], variables: string[]): ColumnSpec[] {
+  return unionColumns(groups.map((g) => ({ group: g, columns: columnsFor(g, variables.filter((v) => g.variables.some((gv) => gv.name === v))) })), variables);
+}
+
+/** The output columns of a query reading these groups (what every partition's rows hold). */
+function queryColumns(groups: VariableGroup[], variables: string[], tile?: [number, number]): ColumnSpec[] {
+  return tile ? outputColumns(groups[0]!, variables, tile) : unionOf(groups, variables);
+}
+
 function outputColumns(group: VariableGroup, variables: string[], tile?: [number, number]): ColumnSpec[] {
   const points = columnsFor(group, variables);
   return tile ? tileColumns(points, variables, { h: tile[0], w: tile[1] }) : points;
@@ -222,12 +240,17 @@ export function columnsFor(group: VariableGroup, variables: string[]): ColumnSpe
   return [...coords, ...vars];
 }
 
+/** Arrow in-memory bytes of one row: values plus one validity bit per (nullable) column. */
+export function arrowRowBytes(columns: ColumnSpec[]): number {
+  return rowBytes(columns) + columns.length / 8;
+}
+
 /**
  * Rows per Flight message so that the body stays under MAX_FLIGHT_MESSAGE_BYTES, counting
  * validity bitmaps, and a multiple of 8 so validity slices stay byte-aligned (zero-copy).
  */
 export function rowsPerMessage(columns: ColumnSpec[]): number {
-  const perRow = rowBytes(columns) + columns.length / 8;
+  const perRow = arrowRowBytes(columns);
   const budget = MAX_FLIGHT_MESSAGE_BYTES - columns.length * 128; // headroom for per-buffer padding
   return Math.max(8, Math.floor(budget / perRow / 8) * 8);
 }

@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { RecordBatch, Schema } from 'apache-arrow';
 import { AuthError, type AuthTokens } from './auth.js';
-import type { BridgeCore } from './core.js';
+import type { BridgeCore, PlannedQuery } from './core.js';
 import { clientMessage, GRPC_CODE, logUnexpected, statusOf } from './errors.js';
 import { framed, GRPC_PREFIX_BYTES, zeroCopySends } from './grpc-framing.js';
 import { encodeFlightData, ipcSchemaBytes, MessageBufferPool, recordBatchParts, schemaHeader } from './flight-data.js';
@@ -31,7 +31,7 @@ export function loadFlightService(): grpc.ServiceDefinition {
 interface FlightInfoMessage {
   schema: Buffer;
   flight_descriptor: { type: string; cmd: Buffer; path: string[] };
-  endpoint: Array<{ ticket: { ticket: Buffer }; location: Array<{ uri: string }> }>;
+  endpoint: Array<{ ticket: { ticket: Buffer }; location: Array<{ uri: string }>; app_metadata?: Buffer }>;
   total_records: string;
   total_bytes: string;
   ordered: boolean;
@@ -80,9 +80,9 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
     return {
       schema: Buffer.from(ipcSchemaBytes(planned.schema)),
       flight_descriptor: descriptor,
-      endpoint: planned.tickets.map((t) => ({ ticket: { ticket: t.ticket }, location: core.locationsFor(t.key, uri).map((u) => ({ uri: u })) })),
+      endpoint: planned.tickets.map((t) => ({ ticket: { ticket: t.ticket }, location: core.locationsFor(t.key, uri).map((u) => ({ uri: u })), app_metadata: endpointMetadata(t) })),
       total_records: String(planned.totalRows),
-      total_bytes: '-1',
+      total_bytes: String(planned.totalBytes),
       ordered: false,
     };
   };
@@ -205,6 +205,16 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
   };
   const guarded = opts.auth?.enabled ? requireBearer(definition, implementation, opts.auth) : implementation;
   return { definition, implementation: instrumentFlight(core, definition, guarded) };
+}
+
+/**
+ * Endpoint app_metadata: JSON with the partition's estimated `rows` and Arrow `bytes`, its first
+ * and last time (`start`/`end`, ISO-8601 or null) and `bbox` ([w, s, e, n] or null), so clients
+ * can schedule or skip endpoints without reading them.
+ */
+export function endpointMetadata(t: PlannedQuery['tickets'][number]): Buffer {
+  const iso = (us: number | undefined) => (us === undefined ? null : new Date(Math.floor(us / 1000)).toISOString());
+  return Buffer.from(JSON.stringify({ rows: t.rows, bytes: t.bytes, start: iso(t.extent.startUs), end: iso(t.extent.endUs), bbox: t.extent.bbox ?? null }));
 }
 
 function headerOf(md: grpc.Metadata, key: string): string | undefined {

@@ -9,7 +9,7 @@ import { serveCommand } from './serve.js';
 export const USAGE = `usage: wekeo <command> [options]
 
 commands:
-  serve [--catalog DIR] [--host H] [--port 8815] [--http-port N] [--target-rows N] [--workers N] [--secret S] [--cache-mem 256MiB]
+  serve [--catalog DIR] [--host H] [--port 8815] [--http-port N] [--target-rows N] [--target-bytes 64MiB] [--workers N] [--secret S] [--cache-mem 256MiB]
         [--auth-token-file FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE]
         [--peers URI,URI | --peers-file FILE]
         serve datasets over Arrow Flight (default: the embedded sample catalog)

@@ -9,7 +9,7 @@ import { formatSize, parseSize } from '../text/size.js';
 import { startFlightServer } from '../bridge/flight-server.js';
 import { startHttpServer } from '../bridge/http-server.js';
 import { parseLogFormat } from '../bridge/request-log.js';
-import { DEFAULT_TARGET_ROWS } from '../partitioner/plan.js';
+import { DEFAULT_TARGET_BYTES, DEFAULT_TARGET_ROWS } from '../partitioner/plan.js';
 import { DecodePool } from '../workers/decode-pool.js';
 import { DEFAULT_HDA_MAX_PRODUCTS, HdaSource } from '../catalog/hda-source.js';
 import { DownloadCache } from '../hda/cache.js';
@@ -31,6 +31,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'http-port': { type: 'string' },
       advertise: { type: 'string' },
       'target-rows': { type: 'string', default: String(DEFAULT_TARGET_ROWS) },
+      'target-bytes': { type: 'string', default: String(DEFAULT_TARGET_BYTES) },
       'cache-mem': { type: 'string', default: String(DEFAULT_CACHE_BYTES) },
       workers: { type: 'string' },
       secret: { type: 'string', default: process.env.WEKEO_TICKET_SECRET },
@@ -57,6 +58,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const { auth, tls } = security;
   const port = intOption('port', values.port!, 0);
   const targetRows = intOption('target-rows', values['target-rows']!, 1);
+  const targetBytes = parseSize(values['target-bytes']!, '--target-bytes');
+  if (targetBytes < 1) throw new Error('--target-bytes must be at least 1 byte');
   const cacheBytes = parseSize(values['cache-mem']!, '--cache-mem');
   const workers = values.workers !== undefined ? intOption('workers', values.workers, 1) : undefined;
   const catalogDir = values.catalog ?? EMBEDDED_CATALOG;
@@ -74,7 +77,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const pool = new DecodePool({ size: workers });
   const catalog = new Catalog(sources, (p) => pool.describe(p));
-  const core = new BridgeCore(catalog, pool, { targetRows, secret: values.secret, cacheBytes, logFormat });
+  const core = new BridgeCore(catalog, pool, { targetRows, targetBytes, secret: values.secret, cacheBytes, logFormat });
   const flight = await startFlightServer(core, values.host!, port, values.advertise, { auth, tls });
   const http = values['http-port'] !== undefined ? await startHttpServer(core, values.host!, intOption('http-port', values['http-port'], 0), { auth, tls }) : undefined;
 
@@ -99,7 +102,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `catalog: ${catalogDir}${values.catalog ? '' : ' (embedded samples)'}`,
       `WEkEO HDA: ${hdaConfig ? `${hdaConfig.url} (credentials from ${hdaConfig.source}); any EO:* dataset id can be queried` : 'no credentials (~/.hdarc), local catalog only'}`,
       `datasets: ${datasets.map((d) => d.name).join(', ') || '(none)'}`,
-      `decode workers: ${pool.size}, target rows per partition: ${targetRows}, decoded-partition cache: ${formatSize(cacheBytes)}`,
+      `decode workers: ${pool.size}, partitions of at most ${targetRows} rows and ${formatSize(targetBytes)}, decoded-partition cache: ${formatSize(cacheBytes)}`,
       `security: ${auth.enabled ? `bearer tokens required (${auth.size} configured)` : 'no authentication (loopback only unless --allow-anonymous)'}, ${tls ? 'TLS' : 'plaintext'}`,
       '',
       'Read it from Python (pip install pyarrow):',

@@ -14,6 +14,30 @@ import type { FileDescription, IndexRange, VariableGroup } from '../decoders/typ
 /** Rows per partition when nothing else is asked: big enough to amortise a task, small enough to parallelise. */
 export const DEFAULT_TARGET_ROWS = 1_000_000;
 
+/**
+ * Arrow bytes per partition when nothing else is asked: a wide variable group (dozens of
+ * columns, or tiles of 64 × 64 floats per row) reaches it long before DEFAULT_TARGET_ROWS, and
+ * a partition is what one Spark task or one DoGet holds.
+ */
+export const DEFAULT_TARGET_BYTES = 64 * 2 ** 20;
+
+/** Neither bound is exceeded by a partition (except a single decoder block or time step that is larger). */
+export interface PartitionLimits {
+  rows: number;
+  bytes?: number;
+  /** Estimated Arrow in-memory bytes of one output row of a query reading these groups and variables. */
+  rowBytes?: (groups: VariableGroup[], variables: string[]) => number;
+}
+
+/** Where a partition's rows lie, for clients scheduling or pruning endpoints without reading them. */
+export interface PartitionExtent {
+  /** First and last time of the partition (epoch microseconds); absent without a time axis. */
+  startUs?: number;
+  endUs?: number;
+  /** [west, south, east, north] of the window's cells; absent for grids without lat/lon. */
+  bbox?: BBox;
+}
+
 export interface PlanQuery {
   bbox?: BBox;
   /** Inclusive bounds in epoch microseconds. */
@@ -40,6 +64,9 @@ export interface Partition {
   y: IndexRange;
   x: IndexRange;
   rows: number;
+  /** Estimated Arrow in-memory bytes (rows × row width); 0 when no row width was given. */
+  bytes: number;
+  extent: PartitionExtent;
 }
 
 export interface Plan {
@@ -101,7 +128,8 @@ export function groupRows(g: VariableGroup): number {
  * them: array-layout groups are read by naming them or their variables). Groups are identified by id across
  * files (the same grid, level type and variables give the same id); the largest comes first.
  */
-export function plan(files: PlannedFile[], query: PlanQuery, targetRows = DEFAULT_TARGET_ROWS): Plan {
+export function plan(files: PlannedFile[], query: PlanQuery, limits: number | PartitionLimits = DEFAULT_TARGET_ROWS): Plan {
+  const lim: PartitionLimits = typeof limits === 'number' ? { rows: limits } : limits;
   if (files.length === 0) throw new PlanError('dataset has no files');
   const sorted = [...files].sort((a, b) => a.key.localeCompare(b.key));
   const all = sorted.flatMap((f) => f.description.groups);
@@ -124,19 +152,47 @@ export function plan(files: PlannedFile[], query: PlanQuery, targetRows = DEFAUL
   }
   const groups = bySize([...distinct.values()]);
   const variables = wanted ? [...wanted] : [...new Set(groups.flatMap((g) => g.variables.map((v) => v.name)))];
+  // Every partition's rows have the query's one output schema, so one row width.
+  const width = lim.rowBytes && groups.length ? lim.rowBytes(groups, variables) : 0;
+  const targetRows = Math.max(1, Math.min(lim.rows, lim.bytes !== undefined && width > 0 ? Math.floor(lim.bytes / width) : Infinity));
 
   const partitions: Partition[] = [];
   for (const f of sorted) {
     for (const g of f.description.groups) {
       if (!reads(g)) continue;
       const own = variables.filter((v) => g.variables.some((gv) => gv.name === v));
-      partitions.push(...planFile(f.key, g, own, query, targetRows));
+      for (const p of planFile(f.key, g, own, query, targetRows)) partitions.push({ ...p, bytes: Math.ceil(p.rows * width), extent: extentOf(g, p) });
     }
   }
   return { group: groups[0]!, groups, variables, partitions, totalRows: partitions.reduce((s, p) => s + p.rows, 0) };
 }
 
-function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQuery, targetRows: number): Partition[] {
+/** Time and lat/lon extent of a partition's index window. */
+function extentOf(g: VariableGroup, p: Pick<Partition, 'time' | 'y' | 'x'>): PartitionExtent {
+  const e: PartitionExtent = {};
+  if (g.times.length) {
+    e.startUs = g.times[p.time[0]];
+    e.endUs = g.times[p.time[1] - 1];
+  }
+  const { rowLat, colLon } = g.grid;
+  if (rowLat.length >= p.y[1] && colLon.length >= p.x[1] && p.y[1] > p.y[0] && p.x[1] > p.x[0]) {
+    let s = Infinity, n = -Infinity, w = Infinity, east = -Infinity;
+    for (let i = p.y[0]; i < p.y[1]; i++) {
+      s = Math.min(s, rowLat[i]![0]);
+      n = Math.max(n, rowLat[i]![1]);
+    }
+    for (let i = p.x[0]; i < p.x[1]; i++) {
+      w = Math.min(w, colLon[i]![0]);
+      east = Math.max(east, colLon[i]![1]);
+    }
+    if ([s, n, w, east].every(Number.isFinite)) e.bbox = [w, s, east, n];
+  }
+  return e;
+}
+
+type WindowPartition = Omit<Partition, 'bytes' | 'extent'>;
+
+function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQuery, targetRows: number): WindowPartition[] {
   const time = timeRange(g.times, q.startUs, q.endUs);
   if (!time) return [];
   let y = q.bbox ? latRange(g.grid.rowLat, q.bbox[1], q.bbox[3]) : ([0, g.grid.ny] as IndexRange);
@@ -152,7 +208,7 @@ function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQue
   // Rows are grid cells in the points layout and chips in the tiles layout.
   const rowsOf = (nt: number, yy: IndexRange, xx: IndexRange): number =>
     nt * nLevels * (q.tile ? Math.ceil((yy[1] - yy[0]) / th) * Math.ceil((xx[1] - xx[0]) / tw) : (yy[1] - yy[0]) * (xx[1] - xx[0]));
-  const out: Partition[] = [];
+  const out: WindowPartition[] = [];
   for (const x of xs) {
     const width = x[1] - x[0];
     const slabRows = nLevels * (y[1] - y[0]) * width;

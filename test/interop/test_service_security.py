@@ -16,8 +16,10 @@ import subprocess
 import threading
 import urllib.error
 import urllib.request
+from datetime import datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.flight as fl
 import pytest
 
@@ -218,12 +220,14 @@ def catalog(tmp_path_factory):
     for ds in ["air", "other"]:
         (d / ds).mkdir()
         shutil.copy(ROOT / "samples" / "era5-pressure-levels" / "test4.nc", d / ds / "test4.nc")
+    (d / "ncep").mkdir()
+    (d / "ncep" / "air.nc").symlink_to(ROOT / "samples" / "ncep-air" / "air.nc")
     return d
 
 
 @pytest.fixture(scope="module")
 def plain(catalog):
-    b = Bridge(["--host", "127.0.0.1", "--catalog", str(catalog), "--secret", SECRET], env=run_env())
+    b = Bridge(["--host", "127.0.0.1", "--catalog", str(catalog), "--secret", SECRET, "--target-bytes", "256KiB"], env=run_env())
     yield b
     b.stop()
 
@@ -315,3 +319,25 @@ def test_out_of_range_window_is_invalid_argument_without_server_path(client, cat
     msg = do_get_error(client, {**planned_body(client), "time": [0, 99999]}, pa.ArrowInvalid)
     assert "air/test4.nc" in msg
     assert_clean(msg, catalog)
+
+
+def test_total_bytes_and_endpoint_metadata_describe_what_doget_returns(client):
+    info = client.get_flight_info(cmd(dataset="ncep", bbox=[250, 55, 280, 70]))
+    # 124 steps of 7 x 13 cells of 32.5 B (time, lat, lon, air + validity bits): 366 KiB in 256 KiB partitions.
+    assert len(info.endpoints) == 2
+    metas = [json.loads(e.app_metadata) for e in info.endpoints]
+    assert info.total_bytes == sum(m["bytes"] for m in metas) > 0
+    assert info.total_records == sum(m["rows"] for m in metas)
+    for e, m in zip(info.endpoints, metas):
+        assert set(m) >= {"rows", "bytes", "start", "end", "bbox"}
+        assert m["bytes"] <= 256 * 1024
+        t = client.do_get(e.ticket).read_all()
+        assert t.num_rows == m["rows"]
+        assert abs(t.nbytes - m["bytes"]) <= 0.05 * m["bytes"], (t.nbytes, m["bytes"])
+        times = t.column("time")
+        assert pc.min(times).as_py() == datetime.fromisoformat(m["start"])
+        assert pc.max(times).as_py() == datetime.fromisoformat(m["end"])
+        w, s_, e_, n = m["bbox"]
+        lat, lon = pc.min_max(t.column("lat")).as_py(), pc.min_max(t.column("lon")).as_py()
+        assert s_ <= lat["min"] and n >= lat["max"] and n - s_ <= lat["max"] - lat["min"] + 2.5
+        assert w <= lon["min"] and e_ >= lon["max"] and e_ - w <= lon["max"] - lon["min"] + 2.5

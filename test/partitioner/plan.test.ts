@@ -153,3 +153,43 @@ describe('tiles layout planning', () => {
     }
   });
 });
+
+describe('partition sizing by Arrow bytes', () => {
+  // 40 float32 variables: 160 B per row plus the width of the coordinates the callback adds.
+  const wide = regularGroup('g', Array.from({ length: 40 }, (_, i) => `v${i}`), 4, 0, lats, lons);
+  const rowBytes = (_gs: VariableGroup[], vars: string[]) => vars.length * 4 + 24 + (vars.length + 3) / 8;
+
+  it('cuts partitions so neither the row nor the byte target is exceeded', () => {
+    const perRow = rowBytes([wide], wide.variables.map((v) => v.name));
+    const p = plan([file('a.nc', [wide])], {}, { rows: 1_000_000, bytes: 4 * 2 ** 20, rowBytes });
+    expect(p.partitions.length).toBeGreaterThan(4 * 2); // 65,160 rows of ~190 B per step is ~12 MiB: bands
+    for (const x of p.partitions) {
+      expect(x.bytes).toBe(Math.ceil(x.rows * perRow));
+      expect(x.bytes).toBeLessThanOrEqual(4 * 2 ** 20);
+    }
+    expect(p.totalRows).toBe(4 * 181 * 360);
+    // The row target still binds when it is the tighter one.
+    const byRows = plan([file('a.nc', [wide])], {}, { rows: 10_000, bytes: 2 ** 40, rowBytes });
+    expect(byRows.partitions.every((x) => x.rows <= 10_000)).toBe(true);
+    // Few variables: the same byte target gives whole time steps.
+    const narrow = plan([file('a.nc', [wide])], { variables: ['v0'] }, { rows: 1_000_000, bytes: 8 * 2 ** 20, rowBytes }); // 28.5 B per row
+    expect(narrow.partitions.map((x) => x.time)).toEqual([[0, 4]]);
+  });
+
+  it('keeps band boundaries on decoder block multiples when bytes bind', () => {
+    const g = { ...wide, grid: { ...wide.grid, blockRows: 16 } };
+    const p = plan([file('a.nc', [g])], {}, { rows: 1_000_000, bytes: 2 * 2 ** 20, rowBytes });
+    const bands = p.partitions.filter((x) => x.time[0] === 0).map((x) => x.y);
+    expect(bands.length).toBeGreaterThan(2);
+    for (const [, y1] of bands.slice(0, -1)) expect(y1 % 16).toBe(0);
+    expect(bands.at(-1)![1]).toBe(181);
+  });
+
+  it('gives every partition its time and lat/lon extent', () => {
+    const p = plan([file('a.nc', [wide])], { bbox: [10, 40, 20, 50] }, { rows: 1_000_000, bytes: 2 ** 30, rowBytes });
+    expect(p.partitions).toHaveLength(1);
+    expect(p.partitions[0]!.extent).toEqual({ startUs: wide.times[0], endUs: wide.times[3], bbox: [10, 40, 20, 50] });
+    const array = { ...wide, times: [], grid: { kind: 'array' as const, ny: 4, nx: 5, rowLat: [], colLon: [] } };
+    expect(plan([file('b.nc', [array])], {}).partitions[0]!.extent).toEqual({});
+  });
+});
