@@ -1,6 +1,7 @@
 /**
  * The index of a GRIB file, built once per file version (shared FileStateCache): its fields, and
- * the variable groups `describe` reports. Fields on the same grid and level type form one group
+ * the variable groups `describe` reports. Fields on the same grid points (whatever their scanning
+ * mode, bitmap or packing) and level type form one group
  * whose variables are the parameters' short names, with axes valid time × (level × ensemble
  * member). Each group keeps its grid's geometry, computed once per distinct grid of the file,
  * so reads never recompute coordinates.
@@ -9,7 +10,7 @@ import { isoFromMicros } from '../cf/time.js';
 import { asDecodeError } from '../errors.js';
 import { FileStateCache } from '../file-state.js';
 import type { ColumnSpec, FileDescription, VariableGroup } from '../types.js';
-import { geometry, type Geometry } from './grids.js';
+import { canonicalGrid, canonicalOrder, geometry, type Geometry } from './grids.js';
 import type { GribField, GridDef } from './model.js';
 import { indexFile } from './scan.js';
 import { FileSource } from './source.js';
@@ -27,6 +28,8 @@ export interface GroupIndex {
   slices: Slice[];
   /** field lookup: `${variable}|${timeIndex}|${sliceIndex}` → field. */
   fields: Map<string, GribField>;
+  /** Per field: the group's row-major index → index in the field's stored order (null: the same). */
+  orders: Map<GribField, Int32Array | null>;
   hasLevel: boolean;
   hasMember: boolean;
 }
@@ -66,15 +69,22 @@ function buildIndex(path: string, size: number, fields: GribField[]): FileIndex 
       skipped.push(`message ${f.message + 1}: ${what}`);
       continue;
     }
-    const gridKey = JSON.stringify(f.grid);
-    const key = `${gridKey}|${f.levelType}`;
+    // Grouped by the points the grid covers, not by the order the message stores them in.
+    const grid = canonicalGrid(f.grid);
+    const key = `${JSON.stringify(grid)}|${f.levelType}`;
     let b = buckets.get(key);
-    if (!b) buckets.set(key, (b = { grid: f.grid as GridDef, levelType: f.levelType, fields: [] }));
+    if (!b) buckets.set(key, (b = { grid, levelType: f.levelType, fields: [] }));
     b.fields.push(f);
   }
   const groups: GroupIndex[] = [];
   const usedIds = new Set<string>();
   const geometries = new Map<string, Geometry>();
+  const orders = new Map<string, Int32Array | null>();
+  const orderOf = (f: GribField): Int32Array | null => {
+    const k = JSON.stringify(f.grid);
+    if (!orders.has(k)) orders.set(k, canonicalOrder(f.grid as GridDef));
+    return orders.get(k)!;
+  };
   for (const b of buckets.values()) {
     const gridKey = JSON.stringify(b.grid);
     let geo = geometries.get(gridKey);
@@ -86,7 +96,7 @@ function buildIndex(path: string, size: number, fields: GribField[]): FileIndex 
       let id = `${gridLabel(b.grid)}_${b.levelType}${suffix}`;
       for (let k = 2; usedIds.has(id); k++) id = `${gridLabel(b.grid)}_${b.levelType}${suffix}_${k}`;
       usedIds.add(id);
-      groups.push(makeGroup(id, b.grid, geo, b.levelType, fs));
+      groups.push(makeGroup(id, b.grid, geo, b.levelType, fs, orderOf));
     }
   }
   const attributes: Record<string, string> = { 'grib.messages': String(new Set(fields.map((f) => f.message)).size), 'grib.fields': String(fields.length) };
@@ -121,7 +131,7 @@ function splitDuplicates(fields: GribField[]): Array<[string, GribField[]]> {
   return out;
 }
 
-function makeGroup(id: string, grid: GridDef, geo: Geometry, levelType: string, fields: GribField[]): GroupIndex {
+function makeGroup(id: string, grid: GridDef, geo: Geometry, levelType: string, fields: GribField[], orderOf: (f: GribField) => Int32Array | null): GroupIndex {
   const names: string[] = [];
   for (const f of fields) if (!names.includes(f.shortName)) names.push(f.shortName);
   const times = [...new Set(fields.map((f) => f.validUs))].sort((a, b) => a - b);
@@ -175,7 +185,7 @@ function makeGroup(id: string, grid: GridDef, geo: Geometry, levelType: string, 
       axes: `time × ${[hasLevel ? 'level' : '', hasMember ? 'number' : ''].filter(Boolean).join(' × ') || '(single level)'} × y × x`,
     },
   };
-  return { group, grid, geo, slices, fields: lookup, hasLevel, hasMember };
+  return { group, grid, geo, slices, fields: lookup, orders: new Map(fields.map((f) => [f, orderOf(f)])), hasLevel, hasMember };
 }
 
 /** [min, max] latitude of each row and longitude of each column, for partition pruning. */

@@ -136,7 +136,7 @@ function points(nj: number, ni: number, at: (j: number, i: number) => [number, n
  * The permutation from row-major order to the message's scanning order: bit 0x20 (j
  * consecutive) stores columns; bit 0x10 reverses every other row (or column). Null when equal.
  */
-function scanOrder(nj: number, ni: number, scan: number): Int32Array | null {
+export function scanOrder(nj: number, ni: number, scan: number): Int32Array | null {
   const colMajor = (scan & 0x20) !== 0;
   const alternate = (scan & 0x10) !== 0;
   if (!colMajor && !alternate) return null;
@@ -229,4 +229,46 @@ function nearest(arr: Float64Array, v: number): number {
   let best = 0;
   for (let i = 1; i < arr.length; i++) if (Math.abs(arr[i]! - v) < Math.abs(arr[best]! - v)) best = i;
   return best;
+}
+
+/** Scanning bits that only order the stored values (WMO code table 3.4 bits 1-4). */
+const ORDER_BITS = 0x80 | 0x40 | 0x20 | 0x10;
+
+/**
+ * The grid as rows of points, whatever order the message stores them in: for grids whose
+ * points are fixed by their extent (regular, rotated and regular Gaussian lat/lon), north to
+ * south, west to east, row by row. Fields stored in other scanning orders on the same points get
+ * the same canonical grid, so they share a variable group (rows are points; the scanning mode is
+ * a storage detail). Other grids are returned as they are (their first point depends on the scan).
+ */
+export function canonicalGrid(g: GridDef): GridDef {
+  if ((g.kind !== 'regular_ll' && g.kind !== 'rotated_ll' && g.kind !== 'regular_gg') || (g.scan & ~ORDER_BITS & 0xff) !== 0) return g;
+  if ((g.scan & ORDER_BITS) === 0) return g;
+  const c = { ...g, scan: 0 };
+  if (g.scan & 0x40) [c.lat1, c.lat2] = [g.lat2, g.lat1];
+  if (g.scan & 0x80) [c.lon1, c.lon2] = [g.lon2, g.lon1];
+  return c;
+}
+
+/**
+ * Map from the canonical grid's row-major index to the index in the message's value order, for
+ * a field stored as `g` (canonicalGrid(g) must be the group's grid); null when they coincide.
+ */
+export function canonicalOrder(g: GridDef): Int32Array | null {
+  const c = canonicalGrid(g);
+  if (c === g) return g.kind === 'reduced_gg' ? null : scanOrder(g.nj, g.ni, g.scan);
+  if (g.kind === 'reduced_gg') return null; // never canonicalised
+  const { nj, ni } = g;
+  const own = scanOrder(nj, ni, g.scan);
+  const flipY = (g.scan & 0x40) !== 0;
+  const flipX = (g.scan & 0x80) !== 0;
+  const order = new Int32Array(nj * ni);
+  for (let y = 0, k = 0; y < nj; y++) {
+    const yf = flipY ? nj - 1 - y : y;
+    for (let x = 0; x < ni; x++, k++) {
+      const kf = yf * ni + (flipX ? ni - 1 - x : x);
+      order[k] = own ? own[kf]! : kf;
+    }
+  }
+  return order;
 }

@@ -40,7 +40,7 @@ export async function* readWindow(path: string, sel: ReadSelection): AsyncGenera
         for (const f of fields) decoded.push(f ? await decodeField(src, f) : null);
         const meta = fields.find((f) => f) ?? null;
         for (let y0 = y[0]; y0 < y[1]; y0 += bandRows) {
-          yield buildBatch(gi, ti, si, [y0, Math.min(y[1], y0 + bandRows)], x, sel.variables, decoded, meta);
+          yield buildBatch(gi, ti, si, [y0, Math.min(y[1], y0 + bandRows)], x, sel.variables, fields, decoded, meta);
         }
       }
     }
@@ -51,7 +51,7 @@ export async function* readWindow(path: string, sel: ReadSelection): AsyncGenera
   }
 }
 
-function buildBatch(gi: GroupIndex, ti: number, si: number, y: IndexRange, x: IndexRange, variables: string[], decoded: Array<FieldValues | null>, meta: GribField | null): ColumnBatch {
+function buildBatch(gi: GroupIndex, ti: number, si: number, y: IndexRange, x: IndexRange, variables: string[], fields: Array<GribField | undefined>, decoded: Array<FieldValues | null>, meta: GribField | null): ColumnBatch {
   const geo = gi.geo;
   const nx = x[1] - x[0];
   const rows = (y[1] - y[0]) * nx;
@@ -82,7 +82,7 @@ function buildBatch(gi: GroupIndex, ti: number, si: number, y: IndexRange, x: In
       columns.push({ name, values: out, validity: emptyBitmap(rows), nullCount: rows });
       return;
     }
-    narrowWindow(d.values, geo.order, geo.nx, y, x, out);
+    narrowWindow(d.values, gi.orders.get(fields[k]!) ?? null, geo.nx, y, x, out);
     if (d.missing === 0) columns.push({ name, values: out, nullCount: 0 });
     else {
       const { validity, nullCount } = validityFromNaN(out);

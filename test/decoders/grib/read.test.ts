@@ -3,7 +3,8 @@
  * files covering scanning modes, bitmaps, reduced, Gaussian and projected grids, several
  * variables, levels and members, for a window inside the grid cut into small batches. Each row
  * must hold the slab's time and level, the point's coordinates, and per variable the float32 of
- * the field's value at that point (message order mapped through the scanning mode), null exactly
+ * the field's value at that point (message order mapped through the field's own scanning mode
+ * onto the group's north-to-south rows), null exactly
  * where the field is missing.
  */
 import { describe, expect, it } from 'vitest';
@@ -37,10 +38,10 @@ describe.each(files)('GRIB read $name', ({ path }) => {
         const nx = x[1] - x[0];
         const cells: Array<{ t: number; l: number; yy: number; xx: number }> = [];
         for (let t = time[0]; t < time[1]; t++) for (let l = level[0]; l < level[1]; l++) for (let yy = y[0]; yy < y[1]; yy++) for (let xx = x[0]; xx < x[1]; xx++) cells.push({ t, l, yy, xx });
-        const values = new Map<string, Float64Array | null>();
+        const values = new Map<string, { values: Float64Array; order: Int32Array | null } | null>();
         for (const t of [time[0], time[1] - 1]) for (let l = level[0]; l < level[1]; l++) for (const v of vars) {
           const f = gi.fields.get(`${v}|${t}|${l}`);
-          values.set(`${v}|${t}|${l}`, f ? (await decodeField(src, f)).values : null);
+          values.set(`${v}|${t}|${l}`, f ? { values: (await decodeField(src, f)).values, order: gi.orders.get(f) ?? null } : null);
         }
         let row = 0;
         let batches = 0;
@@ -60,7 +61,7 @@ describe.each(files)('GRIB read $name', ({ path }) => {
             for (const v of vars) {
               const c = col(v);
               const field = values.get(`${v}|${t}|${l}`)!;
-              const want = field ? field[gi.geo.order ? gi.geo.order[k]! : k]! : NaN;
+              const want = field ? field.values[field.order ? field.order[k]! : k]! : NaN;
               const valid = !c.validity || bitIsSet(c.validity, i);
               if (want !== want ? valid : !valid || c.values[i] !== Math.fround(want)) bad.push(`row ${row} ${v}: ${valid ? c.values[i] : 'null'} vs ${want}`);
             }
