@@ -1,6 +1,6 @@
 /**
  * The `wekeo` command line: `serve` runs the bridge, `inspect` prints per-field statistics of a
- * file, `hda` talks to WEkEO's Harmonised Data Access API.
+ * file, `hda` talks to WEkEO's Harmonised Data Access API, `export` writes a query as Parquet.
  */
 import { describeCommand } from './describe.js';
 import { inspectCommand } from './inspect.js';
@@ -19,6 +19,9 @@ commands:
         print the metadata the planner uses (variable groups, axes, grid) as JSON
   hda <datasets|queryables|search|download> ...
         WEkEO Harmonised Data Access client (see "wekeo hda --help")
+  export --dataset NAME --out DIR [--catalog DIR | --endpoint grpc://H:P] [--bbox ..] [--start ..] [--end ..]
+         [--variables a,b] [--layout points|tiles] [--partition-by day|month|year] [--compression zstd|snappy]
+        write a query's rows as hive-partitioned Parquet (see "wekeo export --help")
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -36,6 +39,10 @@ export async function run(argv: string[]): Promise<number> {
         return await inspectCommand(rest);
       case 'describe':
         return await describeCommand(rest);
+      case 'export': {
+        const { exportCommand } = await import('./export.js');
+        return await exportCommand(rest);
+      }
       case 'hda': {
         const { hdaCommand } = await import('./hda.js');
         return await hdaCommand(rest);
