@@ -11,6 +11,7 @@ import { HdaAuthError, HdaError, HdaLimitError, HdaNoResultsError, HdaQueryError
 import { PlanError } from '../partitioner/plan.js';
 import { TicketError } from '../partitioner/ticket.js';
 import { QueryError } from './query.js';
+import { StreamCancelledError } from './actions.js';
 import { AuthError } from './auth.js';
 
 export type Status =
@@ -23,6 +24,7 @@ export type Status =
   | 'RESOURCE_EXHAUSTED'
   | 'FAILED_PRECONDITION'
   | 'UNAVAILABLE'
+  | 'CANCELLED'
   | 'INTERNAL';
 
 export const GRPC_CODE: Record<Status, grpc.status> = {
@@ -35,6 +37,7 @@ export const GRPC_CODE: Record<Status, grpc.status> = {
   RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
   FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
+  CANCELLED: grpc.status.CANCELLED,
   INTERNAL: grpc.status.INTERNAL,
 };
 
@@ -48,6 +51,8 @@ export const HTTP_CODE: Record<Status, number> = {
   RESOURCE_EXHAUSTED: 429,
   FAILED_PRECONDITION: 412,
   UNAVAILABLE: 503,
+  // No standard HTTP code means "cancelled by another request"; 409 Conflict is the closest.
+  CANCELLED: 409,
   INTERNAL: 500,
 };
 
@@ -56,6 +61,7 @@ export const MAX_MESSAGE_CHARS = 2000;
 
 export function statusOf(err: unknown): Status {
   if (err instanceof AuthError) return 'UNAUTHENTICATED';
+  if (err instanceof StreamCancelledError) return 'CANCELLED';
   if (err instanceof DatasetNotFoundError) return 'NOT_FOUND';
   if (err instanceof CatalogAccessError) return 'PERMISSION_DENIED';
   if (err instanceof QueryError || err instanceof PlanError || err instanceof TicketError) return 'INVALID_ARGUMENT';

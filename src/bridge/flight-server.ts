@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { RecordBatch, Schema } from 'apache-arrow';
+import { ACTIONS, runAction, RunningStreams, StreamCancelledError } from './actions.js';
 import { AuthError, type AuthTokens } from './auth.js';
 import type { BridgeCore, PlannedQuery } from './core.js';
 import { clientMessage, GRPC_CODE, logUnexpected, statusOf } from './errors.js';
@@ -73,6 +74,8 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
     ...base,
     DoGet: { ...base.DoGet!, responseSerialize: (b: Buffer) => b },
   };
+
+  const streams = new RunningStreams();
 
   const flightInfo = async (q: BridgeQuery, descriptor: FlightInfoMessage['flight_descriptor']): Promise<FlightInfoMessage> => {
     const planned = await core.planQuery(q);
@@ -165,7 +168,15 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
       const closeStream = core.metrics.streamOpened();
       call.on('close', closeStream);
       endWith(call, track);
+      // CancelFlightInfo of this ticket's FlightInfo stops the stream with CANCELLED.
+      const unregister = streams.add(call.request.ticket, () => {
+        if (cancelled) return;
+        cancelled = true;
+        out.stop();
+        call.emit('error', toServiceError(new StreamCancelledError()));
+      });
       try {
+        if (streams.isCancelled(call.request.ticket)) throw new StreamCancelledError();
         for await (const item of core.streamTicket(call.request.ticket, () => cancelled)) {
           if (item instanceof Schema) track.dataset = item.metadata.get('wekeo.dataset');
           const msg =
@@ -183,6 +194,7 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
       } catch (err) {
         if (!cancelled) call.emit('error', toServiceError(err));
       } finally {
+        unregister();
         closeStream();
       }
     },
@@ -195,11 +207,17 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
       call.emit('error', unimplemented('DoExchange is not supported'));
     },
 
-    DoAction: (call: grpc.ServerWritableStream<{ type: string }, unknown>) => {
-      call.emit('error', unimplemented(`unknown action "${call.request.type}"; the bridge has no actions`));
+    DoAction: async (call: grpc.ServerWritableStream<{ type: string; body: Buffer }, { body: Buffer }>) => {
+      try {
+        for (const body of await runAction(core, streams, call.request.type, call.request.body ?? Buffer.alloc(0))) call.write({ body });
+        call.end();
+      } catch (err) {
+        call.emit('error', toServiceError(err));
+      }
     },
 
-    ListActions: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+    ListActions: (call: grpc.ServerWritableStream<unknown, { type: string; description: string }>) => {
+      for (const a of ACTIONS) call.write(a);
       call.end();
     },
   };
@@ -269,9 +287,17 @@ class BoundedWriter {
       flushed?.();
       this.release();
     });
-    while (this.inFlight >= MAX_MESSAGES_IN_FLIGHT && !this.call.cancelled && !this.call.destroyed) {
+    while (this.inFlight >= MAX_MESSAGES_IN_FLIGHT && !this.call.cancelled && !this.call.destroyed && !this.stopped) {
       await new Promise<void>((r) => (this.wake = r));
     }
+  }
+
+  private stopped = false;
+
+  /** Stops waiting for the client (the stream was cancelled by the server). */
+  stop(): void {
+    this.stopped = true;
+    this.release();
   }
 
   private release(): void {

@@ -27,6 +27,9 @@ export class Catalog {
     this.cache = new FileStateCache('catalog-description', cacheEntries);
   }
 
+  /** Dataset names of the last list(), for what refresh() reports as added/removed. */
+  private known: Set<string> | undefined;
+
   async list(): Promise<DatasetInfo[]> {
     const seen = new Set<string>();
     const out: DatasetInfo[] = [];
@@ -37,7 +40,21 @@ export class Catalog {
         out.push(d);
       }
     }
+    this.known = seen;
     return out;
+  }
+
+  /**
+   * Rescans every source (the refresh-catalog action): sources with their own listing state
+   * reload it, file descriptions are dropped so every file is described afresh, and the datasets
+   * added or removed since the previous listing are reported.
+   */
+  async refresh(): Promise<{ datasets: string[]; added: string[]; removed: string[] }> {
+    const before = this.known ?? new Set((await this.list()).map((d) => d.name));
+    for (const s of this.sources) await s.refresh?.();
+    this.cache.clear();
+    const now = (await this.list()).map((d) => d.name);
+    return { datasets: now, added: now.filter((n) => !before.has(n)), removed: [...before].filter((n) => !now.includes(n)) };
   }
 
   async source(dataset: string): Promise<DatasetSource> {

@@ -38,4 +38,6 @@ export interface DatasetSource {
   files(dataset: string, query: DatasetQuery): Promise<DatasetFile[]>;
   /** Local path of one file by key, as found in a ticket (downloads again if evicted). */
   resolve(dataset: string, key: string): Promise<string>;
+  /** Drops any listing state the source keeps, so the next list() sees the current datasets. */
+  refresh?(): Promise<void>;
 }

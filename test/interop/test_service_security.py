@@ -14,6 +14,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import datetime
@@ -341,3 +342,85 @@ def test_total_bytes_and_endpoint_metadata_describe_what_doget_returns(client):
         lat, lon = pc.min_max(t.column("lat")).as_py(), pc.min_max(t.column("lon")).as_py()
         assert s_ <= lat["min"] and n >= lat["max"] and n - s_ <= lat["max"] - lat["min"] + 2.5
         assert w <= lon["min"] and e_ >= lon["max"] and e_ - w <= lon["max"] - lon["min"] + 2.5
+
+
+# ---- actions ----
+
+
+def action_json(client, name):
+    results = list(client.do_action(fl.Action(name, b"")))
+    assert len(results) == 1
+    return json.loads(results[0].body.to_pybytes())
+
+
+def test_list_actions_describes_each_action(client):
+    actions = {a.type: a.description for a in client.list_actions()}
+    assert set(actions) == {"health", "cache-stats", "refresh-catalog", "CancelFlightInfo"}
+    assert all(len(d) > 20 for d in actions.values())
+
+
+def test_health_and_unknown_action(client):
+    h = action_json(client, "health")
+    assert h["status"] in ("starting", "ok")
+    deadline = time.monotonic() + 60
+    while h["status"] == "starting" and time.monotonic() < deadline:  # the decode worker loads h5wasm
+        time.sleep(0.2)
+        h = action_json(client, "health")
+    assert h["status"] == "ok" and h["workers"] == 1 and isinstance(h["uptime"], int) and h["version"] == json.loads((ROOT / "package.json").read_text())["version"]
+    with pytest.raises(pa.ArrowInvalid) as e:
+        list(client.do_action(fl.Action("x" * 100_000, b"")))
+    assert "actions: health, cache-stats, refresh-catalog, CancelFlightInfo" in str(e.value)
+    assert_clean(str(e.value), "/nonexistent")
+
+
+def test_cache_stats_count_a_repeated_read(client):
+    info = client.get_flight_info(cmd(dataset="ncep", bbox=[250, 55, 260, 60]))
+    before = action_json(client, "cache-stats")
+    for _ in range(2):
+        client.do_get(info.endpoints[0].ticket).read_all()
+    after = action_json(client, "cache-stats")
+    assert after["misses"] == before["misses"] + 1 and after["hits"] == before["hits"] + 1
+    assert after["entries"] >= 1 and after["bytes"] > 0
+
+
+def test_refresh_catalog_sees_added_and_removed_datasets(client, catalog):
+    action_json(client, "refresh-catalog")
+    (catalog / "fresh").mkdir()
+    shutil.copy(ROOT / "samples" / "era5-pressure-levels" / "test4.nc", catalog / "fresh" / "test4.nc")
+    try:
+        r = action_json(client, "refresh-catalog")
+        assert r["added"] == ["fresh"] and r["removed"] == [] and "fresh" in r["datasets"]
+        assert "fresh" in [f.descriptor.path[0].decode() for f in client.list_flights()]
+        assert client.get_flight_info(cmd(dataset="fresh")).total_records > 0
+    finally:
+        shutil.rmtree(catalog / "fresh")
+    r = action_json(client, "refresh-catalog")
+    assert r["removed"] == ["fresh"] and "fresh" not in r["datasets"]
+    with pytest.raises(pa.ArrowKeyError):
+        client.get_flight_info(cmd(dataset="fresh"))
+
+
+def varint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def test_cancel_flight_info_answers_cancelled_and_refuses_its_endpoints(client):
+    info = client.get_flight_info(cmd(dataset="ncep", bbox=[250, 55, 280, 70]))
+    other = client.get_flight_info(cmd(dataset="ncep", bbox=[250, 55, 270, 70]))
+    serialized = info.serialize()
+    # CancelFlightInfoRequest { FlightInfo info = 1; } as the C++ client sends it.
+    request = b"\x0a" + varint(len(serialized)) + serialized
+    results = list(client.do_action(fl.Action("CancelFlightInfo", request)))
+    assert [r.body.to_pybytes() for r in results] == [b"\x08\x01"]  # CancelFlightInfoResult { status: CANCELLED }
+    for e in info.endpoints:
+        with pytest.raises(fl.FlightCancelledError) as err:
+            client.do_get(e.ticket).read_all()
+        assert "plan the query again" in str(err.value)
+    assert client.do_get(other.endpoints[0].ticket).read_all().num_rows > 0  # another FlightInfo is untouched
+    with pytest.raises(pa.ArrowInvalid):
+        list(client.do_action(fl.Action("CancelFlightInfo", b"\x0a\x03abc")))
