@@ -2,6 +2,8 @@
  * Plain Arrow IPC streams over HTTP, for consumers without a Flight client (TensorFlow I/O's
  * ArrowStreamDataset, curl, browsers):
  *   GET /datasets                          JSON list of datasets
+ *   GET /datasets/{id}                     JSON summary: variable groups with units, time range, bbox, rows
+ *   GET /datasets/{id}/schema?(filters)    Arrow IPC schema of that query (an empty IPC stream)
  *   GET /plan?dataset=..&bbox=..&start=..&end=..&variables=a,b    JSON: schema fields, tickets
  *   GET /stream?dataset=..(same filters)   one IPC stream with every partition, in plan order
  *   GET /ticket/<base64url ticket>         one IPC stream for one partition
@@ -19,8 +21,9 @@ import { AuthError, authorizeHttp, type AuthTokens } from './auth.js';
 import { quote } from '../text/quote.js';
 import type { BridgeCore } from './core.js';
 import { clientMessage, HTTP_CODE, logUnexpected, statusOf } from './errors.js';
-import { ipcMessage, recordBatchParts, schemaHeader } from './flight-data.js';
-import { queryFromParams } from './query.js';
+import { summarizeDataset } from './dataset-info.js';
+import { ipcMessage, ipcSchemaBytes, recordBatchParts, schemaHeader } from './flight-data.js';
+import { QueryError, queryFromParams } from './query.js';
 import type { RequestTracker } from './request-log.js';
 
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
@@ -74,10 +77,15 @@ export async function startHttpServer(core: BridgeCore, host: string, port: numb
 export function routeOf(rawUrl: string): string {
   const path = new URL(rawUrl, 'http://bridge').pathname;
   if (path.startsWith('/ticket/')) return '/ticket';
+  const page = DATASET_PAGE.exec(path);
+  if (page) return `/datasets/{id}${page[2] ?? ''}`;
   return ROUTES.has(path) ? path : 'other';
 }
 
-const ROUTES = new Set(['/datasets', '/plan', '/stream', '/healthz', '/metrics']);
+const ROUTES = new Set(['/', '/datasets', '/plan', '/stream', '/healthz', '/metrics']);
+
+/** /datasets/{id}, /datasets/{id}/schema (the id URL-encoded: HDA ids hold colons). */
+const DATASET_PAGE = /^\/datasets\/([^/]+)(\/schema)?$/;
 
 async function handle(core: BridgeCore, req: IncomingMessage, res: ServerResponse, track: RequestTracker): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://bridge');
@@ -100,6 +108,24 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
   if (url.pathname === '/datasets') {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(await core.listDatasets()));
+    return;
+  }
+  const page = DATASET_PAGE.exec(url.pathname);
+  if (page) {
+    const id = decodeURIComponent(page[1]!);
+    track.dataset = id;
+    if (page[2] === '/schema') {
+      const schema = await core.schemaOf(queryFromParams(url.searchParams, id));
+      res.writeHead(200, { 'content-type': ARROW_STREAM_TYPE });
+      // The schema message then end-of-stream: a valid empty IPC stream, and what GetSchema returns.
+      res.end(Buffer.concat([ipcSchemaBytes(schema), EOS]));
+      return;
+    }
+    if ([...url.searchParams.keys()].some((k) => k !== 'token')) throw new QueryError(`/datasets/{id} takes no query parameters; use /plan or /datasets/{id}/schema to try a query`);
+    // Listed datasets, or any id a remote source accepts (HDA ids need not be announced).
+    const info = (await core.listDatasets()).find((d) => d.name === id) ?? { name: id, description: '', source: (await core.catalog.source(id)).kind };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(await summarizeDataset(core, info)));
     return;
   }
   if (url.pathname === '/plan') {
@@ -126,7 +152,7 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
     return;
   }
   res.writeHead(404, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: `no route ${quote(url.pathname)}; try /datasets, /plan, /stream, /ticket/<ticket>, /healthz, /metrics` }));
+  res.end(JSON.stringify({ error: `no route ${quote(url.pathname)}; try /, /datasets, /datasets/{id}, /datasets/{id}/schema, /plan, /stream, /ticket/<ticket>, /healthz, /metrics` }));
 }
 
 /** Resolves on 'drain' or 'close', removing both listeners (a race of once() would leak one per wait). */

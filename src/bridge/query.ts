@@ -60,24 +60,35 @@ export function parseCommand(text: string): BridgeQuery {
 
 /**
  * URL query parameters (HTTP routes) in the same model: `bbox=w,s,e,n`, `variables=a,b`,
- * `tile=h,w`, `filters=<JSON object>`, the rest as strings; then the same checks as CMD.
+ * `tile=h,w`, `filters=<JSON object>`, the rest as strings; then the same checks as CMD, so a
+ * bad query gets the same error over HTTP as over Flight. Routes that name the dataset in their
+ * path (/datasets/{id}/...) pass it as `pathDataset`.
  */
-export function queryFromParams(p: URLSearchParams): BridgeQuery {
+export function queryFromParams(p: URLSearchParams, pathDataset?: string): BridgeQuery {
   const obj: Record<string, unknown> = {};
   const list = (v: string) => v.split(',').map((x) => x.trim());
   for (const [k, v] of p) {
     if (k === 'token') continue; // credentials, not part of the query
+    if (k in obj) throw new QueryError(`query parameter ${quote(k)} is given twice`);
     if (k === 'bbox' || k === 'tile') obj[k] = list(v).map((x) => (x === '' ? NaN : Number(x)));
     else if (k === 'variables') obj[k] = list(v).filter(Boolean);
-    else if (k === 'filters') {
-      try {
-        obj[k] = JSON.parse(v);
-      } catch {
-        throw new QueryError('"filters" must be a JSON object of strings');
-      }
-    } else obj[k] = v;
+    else if (k === 'filters') obj[k] = jsonOrText(v);
+    else obj[k] = v;
+  }
+  if (pathDataset !== undefined) {
+    if ('dataset' in obj) throw new QueryError('"dataset" is given by the path (/datasets/{id}); remove the dataset= parameter');
+    obj.dataset = pathDataset;
   }
   return parseQueryObject(obj);
+}
+
+/** A JSON value, or the text itself when it is not JSON (then the object check names the key). */
+function jsonOrText(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
 }
 
 function parseQueryObject(obj: Record<string, unknown>): BridgeQuery {

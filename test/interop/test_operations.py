@@ -156,3 +156,77 @@ def test_one_json_log_line_per_flight_request(ops):
     assert all(set(l) >= {"method", "dataset", "rows", "bytes", "ms", "status"} for l in logged)
     assert all(l["dataset"] == "era5-pressure-levels" and l["status"] == "OK" for l in logged)
     assert sum(l["rows"] for l in logged if l["method"] == "DoGet") == rows
+
+
+def test_dataset_summary_matches_the_data(ops):
+    status, _, body = get(ops["http"] + "/datasets/ncep-air")
+    assert status == 200
+    s = json.loads(body)
+    assert s["source"] == "local" and s["files"] == 1
+    [g] = s["groups"]
+    assert g["default"] and g["variables"] == [{"name": "air", "type": "float64", "units": "degK", "long_name": "4xDaily Air temperature at sigma level 995"}]
+    c = fl.connect(ops["grpc"])
+    info = c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps({"dataset": "ncep-air"})))
+    table = pa.concat_tables(c.do_get(e.ticket).read_all() for e in info.endpoints)
+    c.close()
+    assert s["rows"] == g["rows"] == info.total_records == table.num_rows
+    times = table.column("time").to_pylist()
+    iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert s["time"] == {"start": iso(min(times)), "end": iso(max(times))}
+    assert g["time"]["steps"] == len(set(times))
+    lat, lon = table.column("lat").to_pylist(), table.column("lon").to_pylist()
+    assert s["bbox"] == [min(lon), min(lat), max(lon), max(lat)]
+
+
+def test_dataset_summary_of_a_leveled_dataset(ops):
+    s = json.loads(get(ops["http"] + "/datasets/era5-pressure-levels")[2])
+    [g] = s["groups"]
+    assert [(v["name"], v["units"]) for v in g["variables"]] == [("t", "K"), ("z", "m**2 s**-2")]
+    assert g["levels"] == {"count": 2, "min": 500, "max": 850, "units": "millibars"}
+
+
+@pytest.mark.parametrize("params,query", [
+    ("", {}),
+    ("?variables=uo", {"variables": ["uo"]}),
+    ("?layout=tiles&tile=8,16&variables=vo", {"layout": "tiles", "tile": [8, 16], "variables": ["vo"]}),
+])
+def test_http_schema_equals_flight_get_schema(ops, params, query):
+    status, headers, body = get(ops["http"] + "/datasets/cmems-currents/schema" + params)
+    assert status == 200 and headers["Content-Type"] == "application/vnd.apache.arrow.stream"
+    c = fl.connect(ops["grpc"])
+    flight = c.get_schema(fl.FlightDescriptor.for_command(json.dumps({"dataset": "cmems-currents", **query}))).schema
+    c.close()
+    http = pa.ipc.open_stream(body).schema
+    assert http.equals(flight, check_metadata=True)
+    assert pa.ipc.read_schema(pa.py_buffer(body)).equals(flight)
+
+
+# The same bad query over Flight (CMD JSON) and HTTP (/plan parameters): same status, same message.
+BAD = [
+    ({"dataset": "ncep-air", "start": "2014-10-05", "end": "2014-10-01"}, "dataset=ncep-air&start=2014-10-05&end=2014-10-01"),
+    ({"dataset": "ncep-air", "layout": "grid"}, "dataset=ncep-air&layout=grid"),
+    ({"dataset": "ncep-air", "tile": [8, 8]}, "dataset=ncep-air&tile=8,8"),
+    ({"dataset": "ncep-air", "layout": "tiles", "tile": [0, 8]}, "dataset=ncep-air&layout=tiles&tile=0,8"),
+    ({"dataset": "ncep-air", "layout": "tiles", "tile": [8]}, "dataset=ncep-air&layout=tiles&tile=8"),
+    ({"dataset": "ncep-air", "filters": "x"}, "dataset=ncep-air&filters=x"),
+    ({"dataset": "ncep-air", "bbox": [0, 10, 20]}, "dataset=ncep-air&bbox=0,10,20"),
+    ({"dataset": "ncep-air", "bbox": [0, 50, 20, 10]}, "dataset=ncep-air&bbox=0,50,20,10"),
+    ({"dataset": "ncep-air", "start": "yesterday"}, "dataset=ncep-air&start=yesterday"),
+    ({"dataset": "ncep-air", "varibles": ["air"]}, "dataset=ncep-air&varibles=air"),
+    ({"dataset": "ncep-air", "variables": ["nope"]}, "dataset=ncep-air&variables=nope"),
+    ({"dataset": "no-such-dataset"}, "dataset=no-such-dataset"),
+]
+
+
+@pytest.mark.parametrize("flight_query,http_query", BAD)
+def test_flight_and_http_give_the_same_error(ops, flight_query, http_query):
+    c = fl.connect(ops["grpc"])
+    with pytest.raises(pa.ArrowException) as e:
+        c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps(flight_query)))
+    c.close()
+    status, _, body = get(ops["http"] + "/plan?" + http_query)
+    err = json.loads(body)
+    # pyarrow maps gRPC INVALID_ARGUMENT to ArrowInvalid and NOT_FOUND to ArrowKeyError.
+    assert (status, type(e.value)) in [(400, pa.ArrowInvalid), (404, pa.ArrowKeyError)]
+    assert err["status"] == {400: "INVALID_ARGUMENT", 404: "NOT_FOUND"}[status]
+    assert f"message: {err['error']}" in str(e.value)
