@@ -22,6 +22,29 @@ type H5Dataset = InstanceType<H5['Dataset']>;
 
 let ready: Promise<unknown> | undefined;
 
+/** The part of h5wasm's Emscripten FS used to point libhdf5's stderr elsewhere. */
+interface StdFs {
+  getStream(fd: number): { fd: number } | null;
+  close(stream: { fd: number }): void;
+  open(path: string, flags: string): { fd: number };
+}
+
+/**
+ * libhdf5 prints its whole error stack (dozens of lines per failed call) to stderr by default, and
+ * h5wasm exports no H5Eset_auto to turn that off: on a damaged file a fuzz run printed ~65,000
+ * lines. The same failure reaches us as a thrown h5wasm error, which is turned into a typed
+ * DecodeError, so the printout only buries real logs. libhdf5's fd 2 inside the Emscripten FS is
+ * therefore reopened on /dev/null; NODERAWFS never closes the host's fd 2, so the process's own
+ * stderr (and every other thread's) is unaffected.
+ */
+export function silenceHdf5ErrorStack(module: unknown): void {
+  const fs = (module as { FS?: StdFs }).FS;
+  const stderr = fs?.getStream(2);
+  if (!fs || !stderr) return;
+  fs.close(stderr);
+  fs.open('/dev/null', 'w'); // takes the lowest free descriptor, 2
+}
+
 const DTYPES: Record<string, NcType> = {
   b: 'int8',
   '<b': 'int8',
@@ -64,7 +87,7 @@ export class HDF5Backend implements NcBackend {
   }
 
   static async open(path: string): Promise<HDF5Backend> {
-    ready ??= h5wasm.ready;
+    ready ??= h5wasm.ready.then(silenceHdf5ErrorStack);
     await ready;
     let file: H5File;
     try {
