@@ -81,7 +81,13 @@ _BY_TYPE = [
     (fl.FlightError, WekeoError),
 ]
 
-_WRAPPER = re.compile(r"^Flight returned [a-z ]+ error, with message: ", re.S)
+_WRAPPER = re.compile(r"^Flight returned ([a-z ]+) error, with message: ", re.S)
+# pyarrow raises a plain OSError for some calls (GetSchema): its text still names the status.
+_BY_WORD = {
+    "unauthenticated": WekeoUnauthenticated, "unauthorized": WekeoPermissionDenied, "unavailable": WekeoUnavailable,
+    "timed out": WekeoUnavailable, "internal": WekeoInternal, "invalid argument": WekeoInvalidQuery,
+    "not found": WekeoNotFound, "unimplemented": WekeoUnsupported,
+}
 _DEBUG = re.compile(r"\. (gRPC client debug context|Detail|Client context): .*$", re.S)
 
 
@@ -95,12 +101,15 @@ def bridge_message(err: BaseException) -> str:
 
 def translate(err: BaseException, endpoint: str | None = None) -> BaseException:
     """The WekeoError for a pyarrow Flight/Arrow exception; anything else is returned unchanged."""
-    if isinstance(err, WekeoError) or not isinstance(err, (pa.ArrowException, fl.FlightError)):
+    if isinstance(err, WekeoError) or not isinstance(err, (pa.ArrowException, fl.FlightError, OSError)):
         return err
-    for pa_type, cls in _BY_TYPE:
-        if isinstance(err, pa_type):
-            message = bridge_message(err)
-            if cls is WekeoUnavailable and endpoint:
-                message = f"no wekeo bridge answered at {endpoint} ({message})"
-            return cls(message, endpoint)
-    return err
+    m = _WRAPPER.match(str(err))
+    cls = _BY_WORD.get(m.group(1)) if m else None
+    if cls is None:
+        cls = next((c for pa_type, c in _BY_TYPE if isinstance(err, pa_type)), None)
+    if cls is None:
+        return err
+    message = bridge_message(err)
+    if cls is WekeoUnavailable and endpoint:
+        message = f"no wekeo bridge answered at {endpoint} ({message})"
+    return cls(message, endpoint)
