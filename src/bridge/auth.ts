@@ -98,6 +98,9 @@ export function basicPassword(header: string | undefined): string | undefined {
   return colon < 0 ? undefined : decoded.slice(colon + 1);
 }
 
+/** HTTP paths served without a token: load balancers and orchestrators probe them (status only, no data). */
+export const PUBLIC_HTTP_PATHS: ReadonlySet<string> = new Set(['/healthz']);
+
 /**
  * HTTP: the bearer header, or `?token=` for a browser. The token parameter is removed from the
  * URL the handlers (and request logs) see: `url` is the request path without it.
@@ -107,7 +110,7 @@ export function authorizeHttp(tokens: AuthTokens, url: string, authorization: st
   const fromQuery = u.searchParams.get('token') ?? undefined;
   if (u.searchParams.has('token')) u.searchParams.delete('token');
   const clean = `${u.pathname}${u.search}`;
-  if (!tokens.enabled) return { ok: true, url: clean };
+  if (!tokens.enabled || PUBLIC_HTTP_PATHS.has(u.pathname)) return { ok: true, url: clean };
   const candidate = bearerToken(authorization) ?? fromQuery;
   return { ok: tokens.valid(candidate), url: clean };
 }

@@ -52,6 +52,8 @@ describe('AuthTokens', () => {
     expect(authorizeHttp(t, '/stream?dataset=a&token=s3&bbox=1', undefined)).toEqual({ ok: true, url: '/stream?dataset=a&bbox=1' });
     expect(authorizeHttp(t, '/stream?token=no', undefined)).toEqual({ ok: false, url: '/stream' });
     expect(authorizeHttp(t, '/datasets', 'Bearer s3').ok).toBe(true);
+    expect(authorizeHttp(t, '/healthz', undefined).ok).toBe(true); // probes carry no token
+    expect(authorizeHttp(t, '/healthz/../metrics', undefined).ok).toBe(false);
     expect(authorizeHttp(new AuthTokens([]), '/x?token=1', undefined)).toEqual({ ok: true, url: '/x' });
   });
 
