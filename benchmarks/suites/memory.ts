@@ -91,7 +91,7 @@ export const memorySuite: Suite = {
     'measurement; its VmRSS is sampled every 100 ms. `RSS idle`: just started; `RSS when planned`: after the',
     "client's GetFlightInfo (the file described); `MiB/stream` = (peak RSS − RSS when planned) / N; `peak RSS` is the",
     'bridge process total (main thread and decode workers). The bridge runs with `--cache-mem 0`: the',
-    'decoded-partition cache is its own budget (default 256 MiB) that a slow stream would otherwise fill with',
+    'decoded-partition cache is its own budget (default 512 MiB) that a slow stream would otherwise fill with',
     'what it has read; it adds at most that budget to any figure here.',
   ].join(' '),
   async run(opts: SuiteOptions) {

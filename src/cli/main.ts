@@ -9,9 +9,9 @@ import { serveCommand } from './serve.js';
 export const USAGE = `usage: wekeo <command> [options]
 
 commands:
-  serve [--catalog DIR] [--host H] [--port 8815] [--http-port N] [--target-rows N] [--target-bytes 64MiB] [--workers N] [--secret S] [--cache-mem 256MiB]
+  serve [--catalog DIR] [--host H] [--port 8815] [--http-port N] [--target-rows N] [--target-bytes 64MiB] [--workers N] [--secret S] [--cache-mem 512MiB]
         [--auth-token-file FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE]
-        [--peers URI,URI | --peers-file FILE]
+        [--peers URI,URI | --peers-file FILE] [--cache-dir DIR] [--cache-disk 10GiB]
         serve datasets over Arrow Flight (default: the embedded sample catalog)
   inspect FILE [--json]
         decode a GRIB/NetCDF/GeoTIFF file (on every decode worker) and print count/missing/min/max/mean per field

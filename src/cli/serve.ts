@@ -17,6 +17,10 @@ import { HdaClient } from '../hda/client.js';
 import { tryLoadConfig } from '../hda/config.js';
 import { defaultCacheDir } from './hda.js';
 import { parsePeerList, PeerSet } from '../bridge/peers.js';
+import { DiskCache } from '../bridge/disk-cache.js';
+
+/** Disk tier budget when --cache-dir is given without --cache-disk. */
+export const DEFAULT_CACHE_DISK_BYTES = 10 * 2 ** 30;
 
 export const DEFAULT_PORT = 8815;
 
@@ -48,6 +52,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'log-format': { type: 'string', default: 'text' },
       peers: { type: 'string' },
       'peers-file': { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'cache-disk': { type: 'string', default: String(DEFAULT_CACHE_DISK_BYTES) },
     },
   });
   const security = securityOptions(values);
@@ -77,7 +83,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const pool = new DecodePool({ size: workers });
   const catalog = new Catalog(sources, (p) => pool.describe(p));
-  const core = new BridgeCore(catalog, pool, { targetRows, targetBytes, secret: values.secret, cacheBytes, logFormat });
+  const diskBytes = parseSize(values['cache-disk']!, '--cache-disk');
+  const diskCache = values['cache-dir'] !== undefined ? await DiskCache.open(values['cache-dir'], diskBytes) : undefined;
+  const core = new BridgeCore(catalog, pool, { targetRows, targetBytes, secret: values.secret, cacheBytes, logFormat, diskCache });
   const flight = await startFlightServer(core, values.host!, port, values.advertise, { auth, tls });
   const http = values['http-port'] !== undefined ? await startHttpServer(core, values.host!, intOption('http-port', values['http-port'], 0), { auth, tls }) : undefined;
 
@@ -102,7 +110,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `catalog: ${catalogDir}${values.catalog ? '' : ' (embedded samples)'}`,
       `WEkEO HDA: ${hdaConfig ? `${hdaConfig.url} (credentials from ${hdaConfig.source}); any EO:* dataset id can be queried` : 'no credentials (~/.hdarc), local catalog only'}`,
       `datasets: ${datasets.map((d) => d.name).join(', ') || '(none)'}`,
-      `decode workers: ${pool.size}, partitions of at most ${targetRows} rows and ${formatSize(targetBytes)}, decoded-partition cache: ${formatSize(cacheBytes)}`,
+      `decode workers: ${pool.size}, partitions of at most ${targetRows} rows and ${formatSize(targetBytes)}, decoded-partition cache: ${formatSize(cacheBytes)}${diskCache ? ` in memory, ${formatSize(diskBytes)} on disk` : ''}`,
       `security: ${auth.enabled ? `bearer tokens required (${auth.size} configured)` : 'no authentication (loopback only unless --allow-anonymous)'}, ${tls ? 'TLS' : 'plaintext'}`,
       '',
       'Read it from Python (pip install pyarrow):',

@@ -69,7 +69,8 @@ describe('PartitionCache', () => {
   });
 });
 
-describe('cache through Flight', () => {
+// Generous timeout: on a loaded machine decode worker start-up alone can take a minute.
+describe('cache through Flight', { timeout: 240_000 }, () => {
   let dir: string;
   let pool: DecodePool;
   let server: RunningFlightServer;
