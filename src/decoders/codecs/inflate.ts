@@ -12,6 +12,15 @@
  */
 import { constants, Inflate, inflateSync } from 'node:zlib';
 
+/**
+ * Most bytes `n` bytes of deflate data can decode to (deflate's ratio is at most about 1032:1,
+ * plus the zlib header and trailer). Output buffers are sized by what a file claims, so a damaged
+ * header claiming gigabytes must be held to this before anything is allocated.
+ */
+export function inflateBound(n: number): number {
+  return n * 1032 + 1024;
+}
+
 export class InflateError extends Error {
   override name = 'InflateError';
 }

@@ -6,7 +6,7 @@
  * else (palettes, grey+alpha, Adam7 interlacing) goes through fast-png.
  */
 import { inflateSync } from 'node:zlib';
-import { inflateInto } from './inflate.js';
+import { inflateBound, inflateInto } from './inflate.js';
 import { decode } from 'fast-png';
 
 /** Scaling applied to samples: value = (sample·bscale + r)·dscale (GRIB's). */
@@ -66,15 +66,18 @@ let rows = new Uint8Array(0);
  * than the rows need are decoded again without a bound, as before.
  */
 function imageData(idat: Uint8Array, need: number): Uint8Array {
-  if (rows.length < need) rows = new Uint8Array(need);
   let n = -1;
-  try {
-    n = inflateInto(idat, rows.subarray(0, need));
-  } catch {
-    // Damaged, or more data than the rows need: inflateSync reports the former and accepts the latter.
+  // A header claiming more rows than the data can hold fails below without a buffer of that size.
+  if (need <= inflateBound(idat.length)) {
+    if (rows.length < need) rows = new Uint8Array(need);
+    try {
+      n = inflateInto(idat, rows.subarray(0, need));
+    } catch {
+      // Damaged, or more data than the rows need: inflateSync reports the former and accepts the latter.
+    }
   }
   if (n === need) return rows;
-  const raw = n >= 0 ? rows.subarray(0, n) : inflateSync(idat, { chunkSize: Math.max(64 * 1024, need + 1) });
+  const raw = n >= 0 ? rows.subarray(0, n) : inflateSync(idat, { chunkSize: Math.max(64 * 1024, Math.min(need + 1, inflateBound(idat.length))) });
   if (raw.length < need) throw new RangeError(`PNG image data inflates to ${raw.length} bytes, the rows need ${need}`);
   return raw;
 }

@@ -7,8 +7,8 @@
  */
 import { readv } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { ZSTDDecoder } from 'zstddec/stream';
-import { inflateInto } from '../codecs/inflate.js';
+import { inflateBound, inflateInto } from '../codecs/inflate.js';
+import { zstdFrames, type ZstdFrames } from '../codecs/zstd.js';
 import { CodecError, decodeLzw, decodePackBits, LZW_SLACK } from './block-codecs.js';
 import { blockStride, sampleBytes, type RasterLayout } from './layout.js';
 import { wasmLzw } from './lzw-wasm.js';
@@ -29,16 +29,6 @@ export interface Segment {
   dest: Uint8Array;
 }
 
-let zstd: Promise<ZSTDDecoder> | undefined;
-function zstdDecoder(): Promise<ZSTDDecoder> {
-  zstd ??= (async () => {
-    const d = new ZSTDDecoder();
-    await d.init();
-    return d;
-  })();
-  return zstd;
-}
-
 /** A block's compressed bytes, as read from the file. */
 export interface RawBlock {
   index: number;
@@ -55,14 +45,14 @@ export class BlockReader {
   private constructor(
     private readonly fh: FileHandle,
     private readonly l: RasterLayout,
-    private readonly zstd: ZSTDDecoder | null,
+    private readonly zstd: ZstdFrames | null,
   ) {
     this.rowSamples = l.blockWidth * blockStride(l);
     this.blockBytes = this.rowSamples * l.blockHeight * sampleBytes(l);
   }
 
   static async open(path: string, l: RasterLayout): Promise<BlockReader> {
-    const z = l.compression === 50000 ? await zstdDecoder() : null;
+    const z = l.compression === 50000 ? await zstdFrames() : null;
     return new BlockReader(await open(path, 'r'), l, z);
   }
 
@@ -192,15 +182,14 @@ export class BlockReader {
       }
       case 8:
       case 32946: {
-        const out = this.scratchOf(max);
-        return out.subarray(0, inflateInto(input, out.subarray(0, max)));
+        const room = Math.min(max, inflateBound(input.length));
+        const out = this.scratchOf(room);
+        return out.subarray(0, inflateInto(input, out.subarray(0, room)));
       }
       case 32773:
         return decodePackBits(input, max, this.scratchOf(max));
       case 50000: {
-        const out = this.zstd!.decode(input, max);
-        if (out.byteLength === 0 && max > 0) throw new CodecError('zstd stream does not decode');
-        return out;
+        return this.zstd!.decode(input, max);
       }
       default:
         throw new CodecError(`compression ${this.l.compression} is not handled by the block reader`);

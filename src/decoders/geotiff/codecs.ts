@@ -10,10 +10,10 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { addDecoder, BaseDecoder, getDecoder, type GeoTIFFImage } from 'geotiff';
-import { ZSTDDecoder } from 'zstddec/stream';
 import { decodeLzw, decodePackBits } from './block-codecs.js';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.js';
 import { decoderParameters, directory, type Directory } from './tiff-adapter.js';
+import { zstdFrames } from '../codecs/zstd.js';
 
 const require = createRequire(import.meta.url);
 
@@ -44,20 +44,14 @@ class BoundedPackBitsDecoder extends BaseDecoder {
   }
 }
 
-const zstd = new ZSTDDecoder();
-const zstdReady = zstd.init();
-
 /**
  * zstd with the block's known size: geotiff.js's decoder trusts the frame header's content size,
  * so one damaged header made it allocate gigabytes.
  */
 class BoundedZstdDecoder extends BaseDecoder {
   override async decodeBlock(buffer: ArrayBuffer): Promise<ArrayBuffer> {
-    await zstdReady;
-    const expected = blockBytes(this.parameters);
-    const out = zstd.decode(new Uint8Array(buffer), expected);
-    if (out.byteLength === 0 && expected > 0) throw new Error('zstd stream does not decode');
-    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
+    const out = (await zstdFrames()).decode(new Uint8Array(buffer), blockBytes(this.parameters));
+    return out.slice().buffer;
   }
 }
 

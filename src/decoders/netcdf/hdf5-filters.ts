@@ -4,7 +4,7 @@
  * WebAssembly inside h5wasm (measured on 4 MB float32 chunks). Other filters (szip, fletcher32,
  * zstd, ...) stay with h5wasm: `supportedPipeline` says which pipelines are handled here.
  */
-import { inflateExact, InflateError } from '../codecs/inflate.js';
+import { inflateBound, inflateExact, InflateError } from '../codecs/inflate.js';
 import { Hdf5FormatError } from './hdf5-format.js';
 
 export const FILTER_DEFLATE = 1;
@@ -35,6 +35,7 @@ export function undoFilters(stored: Uint8Array, filters: Filter[], filterMask: n
   for (let i = filters.length - 1; i >= 0; i--) {
     if (filterMask & (1 << i)) continue;
     if (filters[i]!.id === FILTER_DEFLATE) {
+      if (rawSize > inflateBound(data.length)) throw new Hdf5FormatError(`chunk of ${data.length} bytes cannot inflate to ${rawSize}`);
       if (inflated.length < rawSize) inflated = new Uint8Array(rawSize);
       try {
         data = inflateExact(data, inflated, rawSize);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import proj4 from 'proj4';
 import { describe, expect, it } from 'vitest';
 import { fileInfo } from '../../../src/decoders/geotiff/file-info.js';
-import { probePoints, projector } from '../../../src/decoders/geotiff/georef.js';
+import { epsgToProj4, extents, probePoints, projector } from '../../../src/decoders/geotiff/georef.js';
 import { corpusDir, repoRoot } from '../../support/corpus.js';
 
 function tiffs(): string[] {
@@ -38,6 +38,29 @@ describe('projector', () => {
           else expect(Object.is(got[k], want[k]), `${path} pixel ${c},${r}`).toBe(true);
         }
       }
+    }
+  });
+});
+
+describe('extents', () => {
+  it('bound every pixel of a 10980² UTM tile (Sentinel-2 size) in well under a second', () => {
+    const crs = epsgToProj4(32632)!;
+    const gt: [number, number, number, number, number, number] = [300000, 10, 0, 5000040, 0, -10];
+    const n = 10980;
+    const t0 = performance.now();
+    const { rowLat, colLon } = extents(n, n, gt, crs, false);
+    expect(performance.now() - t0).toBeLessThan(5000); // 750 thousand projections took ~1.5 s idle before
+    expect(rowLat).toHaveLength(n);
+    expect(colLon).toHaveLength(n);
+    const f = proj4(crs, 'EPSG:4326');
+    for (let k = 0; k < 400; k++) {
+      const r = (k * 7919) % n;
+      const c = (k * 104729) % n;
+      const [lon, lat] = f.forward([gt[0] + (c + 0.5) * gt[1], gt[3] + (r + 0.5) * gt[5]]);
+      expect(lat).toBeGreaterThanOrEqual(rowLat[r]![0]);
+      expect(lat).toBeLessThanOrEqual(rowLat[r]![1]);
+      expect(lon).toBeGreaterThanOrEqual(colLon[c]![0]);
+      expect(lon).toBeLessThanOrEqual(colLon[c]![1]);
     }
   });
 });
