@@ -39,6 +39,12 @@ export interface HttpSecurity {
 
 export async function startHttpServer(core: BridgeCore, host: string, port: number, security: HttpSecurity = {}): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // An absolute-form target Node accepts but URL cannot parse (`GET http://[`) would throw in
+    // every handler below, and a throw here ends the process: refuse it first.
+    if (!URL.canParse(req.url ?? '/', 'http://bridge')) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'malformed request target', status: 'INVALID_ARGUMENT' }));
+      return;
+    }
     const track = core.track(`${req.method ?? 'GET'} ${routeOf(req.url ?? '/')}`);
     let error: string | undefined;
     res.on('close', () => track.end(res.writableFinished ? String(res.statusCode) : 'aborted', error));

@@ -426,3 +426,15 @@ def test_cancel_flight_info_answers_cancelled_and_refuses_its_endpoints(client):
     assert client.do_get(other.endpoints[0].ticket).read_all().num_rows > 0  # another FlightInfo is untouched
     with pytest.raises(pa.ArrowInvalid):
         list(client.do_action(fl.Action("CancelFlightInfo", b"\x0a\x03abc")))
+
+
+def test_a_malformed_request_target_is_400_and_the_bridge_lives_on(plain):
+    import socket
+    from urllib.parse import urlparse
+
+    u = urlparse(plain.http)
+    with socket.create_connection((u.hostname, u.port), timeout=30) as s:
+        s.sendall(b"GET http://[ HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 400")
+    status, body = http_get(plain, "/datasets")
+    assert status == 200 and plain.proc.poll() is None
