@@ -59,6 +59,8 @@ export class BridgeCore {
   readonly cache: PartitionCache;
   readonly metrics: BridgeMetrics;
   readonly requestLog: RequestLog;
+  /** Flight endpoint as clients reach it (set once the Flight server is bound), for pages and snippets. */
+  flightUri: string | undefined;
   /** The instances sharing this catalog and secret (`--peers`); absent for a lone bridge. */
   peers: PeerSet | undefined;
 

@@ -1,9 +1,11 @@
 /**
  * Plain Arrow IPC streams over HTTP, for consumers without a Flight client (TensorFlow I/O's
  * ArrowStreamDataset, curl, browsers):
+ *   GET /                                  the catalog page (catalog-page/page.ts)
  *   GET /datasets                          JSON list of datasets
  *   GET /datasets/{id}                     JSON summary: variable groups with units, time range, bbox, rows
  *   GET /datasets/{id}/schema?(filters)    Arrow IPC schema of that query (an empty IPC stream)
+ *   GET /datasets/{id}/quicklook.png?variable=&time=&level=   one time step drawn (quicklook.ts)
  *   GET /plan?dataset=..&bbox=..&start=..&end=..&variables=a,b    JSON: schema fields, tickets
  *   GET /stream?dataset=..(same filters)   one IPC stream with every partition, in plan order
  *   GET /ticket/<base64url ticket>         one IPC stream for one partition
@@ -21,7 +23,10 @@ import { AuthError, authorizeHttp, type AuthTokens } from './auth.js';
 import { quote } from '../text/quote.js';
 import type { BridgeCore } from './core.js';
 import { clientMessage, HTTP_CODE, logUnexpected, statusOf } from './errors.js';
+import { TLSSocket } from 'node:tls';
+import { renderCatalogPage, type PageEntry } from './catalog-page/page.js';
 import { summarizeDataset } from './dataset-info.js';
+import { renderQuicklook } from './quicklook.js';
 import { ipcMessage, ipcSchemaBytes, recordBatchParts, schemaHeader } from './flight-data.js';
 import { QueryError, queryFromParams } from './query.js';
 import type { RequestTracker } from './request-log.js';
@@ -88,10 +93,10 @@ export function routeOf(rawUrl: string): string {
   return ROUTES.has(path) ? path : 'other';
 }
 
-const ROUTES = new Set(['/', '/datasets', '/plan', '/stream', '/healthz', '/metrics']);
+const ROUTES = new Set(['/', '/favicon.ico', '/datasets', '/plan', '/stream', '/healthz', '/metrics']);
 
-/** /datasets/{id}, /datasets/{id}/schema (the id URL-encoded: HDA ids hold colons). */
-const DATASET_PAGE = /^\/datasets\/([^/]+)(\/schema)?$/;
+/** /datasets/{id}, /datasets/{id}/schema, /datasets/{id}/quicklook.png (the id URL-encoded: HDA ids hold colons). */
+const DATASET_PAGE = /^\/datasets\/([^/]+)(\/schema|\/quicklook\.png)?$/;
 
 async function handle(core: BridgeCore, req: IncomingMessage, res: ServerResponse, track: RequestTracker): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://bridge');
@@ -111,6 +116,20 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
     res.end(m.body);
     return;
   }
+  if (url.pathname === '/favicon.ico') {
+    res.writeHead(204).end(); // browsers ask for it on every page; no icon, and no 404 in their console
+    return;
+  }
+  if (url.pathname === '/') {
+    const entries = await Promise.all(
+      (await core.listDatasets()).map((d) => summarizeDataset(core, d).catch((err: unknown): PageEntry => ({ ...d, error: clientMessage(err) }))),
+    );
+    const base = `${req.socket instanceof TLSSocket ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+    const flightUri = core.flightUri ?? `grpc://${new URL(base).hostname}:8815`;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(renderCatalogPage(entries, { flightUri, httpBase: base }));
+    return;
+  }
   if (url.pathname === '/datasets') {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(await core.listDatasets()));
@@ -120,6 +139,12 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
   if (page) {
     const id = decodeURIComponent(page[1]!);
     track.dataset = id;
+    if (page[2] === '/quicklook.png') {
+      const q = await renderQuicklook(core, id, url.searchParams);
+      res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'max-age=300' });
+      res.end(q.png);
+      return;
+    }
     if (page[2] === '/schema') {
       const schema = await core.schemaOf(queryFromParams(url.searchParams, id));
       res.writeHead(200, { 'content-type': ARROW_STREAM_TYPE });

@@ -91,6 +91,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   const host = values.advertise ?? (values.host === '0.0.0.0' ? 'localhost' : values.host!);
   const uri = flight.uri;
+  core.flightUri = uri;
   const httpScheme = tls ? 'https' : 'http';
   const connect = tls ? `fl.connect("${uri}", tls_root_certs=open(${JSON.stringify(values['tls-cert'])}, "rb").read())` : `fl.connect("${uri}")`;
   // With tokens the snippets read the token from the environment, never print one.

@@ -40,7 +40,7 @@ describe('/healthz', () => {
   it('is 503 while the workers load, then 200', async () => {
     const pool = newPool();
     expect(pool.health().state).toBe('starting'); // no worker can have reported yet
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 50_000;
     while (pool.health().state !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await healthz(pool)).toEqual({ status: 200, body: { status: 'ok', detail: '1 of 1 decode workers ready' } });
   });

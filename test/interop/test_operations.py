@@ -75,7 +75,7 @@ def value(values, name, **labels):
 
 
 def wait_healthy(ops):
-    deadline = time.time() + 30
+    deadline = time.time() + 120  # worker start-up loads h5wasm and codecs; slow on a loaded machine
     while True:
         status, _, body = get(ops["http"] + "/healthz")
         if status == 200 or time.time() > deadline:
