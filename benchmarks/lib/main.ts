@@ -11,7 +11,7 @@ import { scalingSuite } from '../suites/scaling.js';
 import { sparkSuite } from '../suites/spark.js';
 import { transportSuite } from '../suites/transport.js';
 import { baseVersions, machineInfo } from './machine.js';
-import { writeReadme, writeSuite } from './report.js';
+import { mergeWithPrevious, writeReadme, writeSuite } from './report.js';
 import type { SuiteResult } from './results.js';
 import type { Suite } from './suite.js';
 
@@ -72,7 +72,7 @@ async function main(): Promise<number> {
         notes: [...(filter.length ? [`only cases matching: ${filter.join(', ')}`] : []), ...out.notes],
         cases: out.cases,
       };
-      writeSuite(result, log);
+      writeSuite(filter.length ? mergeWithPrevious(result) : result, log);
     } catch (e) {
       failed++;
       log(`suite ${suite.name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

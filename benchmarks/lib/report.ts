@@ -107,6 +107,38 @@ function suiteMarkdown(r: SuiteResult): string {
   ].join('\n');
 }
 
+/**
+ * A run of some cases only (`npm run bench -- decode grib1`) keeps the other cases of the last
+ * results file instead of dropping them: they stay as measured then, and a note says when and on
+ * which revision, so every row of the table remains a measurement and none is mistaken for new.
+ */
+export function mergeWithPrevious(r: SuiteResult): SuiteResult {
+  const json = join(RESULTS, `${r.suite}.json`);
+  if (!existsSync(json)) return r;
+  let old: SuiteResult;
+  try {
+    old = JSON.parse(readFileSync(json, 'utf8')) as SuiteResult;
+  } catch {
+    return r;
+  }
+  const fresh = new Map(r.cases.map((c) => [c.id, c]));
+  const then = `${old.date}, wekeo-bridge ${old.versions['wekeo-bridge'] ?? 'unknown revision'}`;
+  const kept = old.cases.filter((c) => !fresh.has(c.id)).map((c) => ({ ...c, measured: c.measured ?? then }));
+  if (!kept.length) return r;
+  const when = new Map<string, string[]>();
+  for (const c of kept) when.set(c.measured, [...(when.get(c.measured) ?? []), c.id]);
+  const ids = [...old.cases.map((c) => c.id), ...r.cases.map((c) => c.id).filter((id) => !old.cases.some((c) => c.id === id))];
+  return {
+    ...r,
+    cases: ids.map((id) => fresh.get(id) ?? kept.find((c) => c.id === id)!),
+    notes: [
+      ...r.notes.filter((n) => !n.startsWith('only cases matching')),
+      `this run measured ${r.cases.map((c) => c.id).join(', ')}; the other rows are kept from earlier runs`,
+      ...[...when].map(([m, list]) => `measured ${m}: ${list.join(', ')}`),
+    ],
+  };
+}
+
 export function writeSuite(r: SuiteResult, log: (s: string) => void): void {
   mkdirSync(RESULTS, { recursive: true });
   const json = join(RESULTS, `${r.suite}.json`);

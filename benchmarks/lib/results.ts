@@ -42,6 +42,8 @@ export interface CaseResult {
   info?: Facts;
   /** Every timed pass as the side reported it (round order), for suites that derive more from them. */
   passes?: Record<string, Facts[]>;
+  /** Set on a case kept from an earlier run when only some cases were re-run: its date and revision. */
+  measured?: string;
 }
 
 export interface MachineInfo {

@@ -218,7 +218,8 @@ export async function startFakeHda(datasets: FakeDataset[], opts: { pollsBefore2
           if (!o) return json(res, 404, { detail: 'Unknown download' });
           if (o.polls++ < state.pollsBefore200) {
             res.writeHead(202);
-            return res.end();
+            res.end();
+            return;
           }
           res.writeHead(200, { 'content-length': o.product.bytes.length, 'content-disposition': `attachment; filename="${o.product.filename}"` });
           res.end();
