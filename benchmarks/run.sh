@@ -30,6 +30,6 @@ fi
 log "compiling the work tree for the measured processes (benchmarks/data/build)"
 rm -rf benchmarks/data/build
 npx tsc -p benchmarks/tsconfig.build.json >&2
-mkdir -p benchmarks/data/build && ln -sfn ../../../proto benchmarks/data/build/proto
+mkdir -p benchmarks/data/build && ln -sfn ../../../proto benchmarks/data/build/proto && ln -sfn ../../../package.json benchmarks/data/build/package.json
 
 exec node --import tsx benchmarks/lib/main.ts "$@"

@@ -19,6 +19,8 @@ export interface BridgeOptions {
   workers?: number;
   /** `--cache-mem` (decoded-partition cache), passed only when this version of the bridge has the option. */
   cacheMem?: string;
+  /** `--cache-dir` (disk tier of the cache), passed only when this version of the bridge has the option. */
+  cacheDir?: string;
   log?: (s: string) => void;
 }
 
@@ -36,6 +38,7 @@ export async function startBridge(catalog: string, opts: BridgeOptions = {}): Pr
   if (opts.targetRows) args.push('--target-rows', String(opts.targetRows));
   if (opts.workers) args.push('--workers', String(opts.workers));
   if (opts.cacheMem !== undefined && serveHasOption('cache-mem')) args.push('--cache-mem', opts.cacheMem);
+  if (opts.cacheDir !== undefined && serveHasOption('cache-dir')) args.push('--cache-dir', opts.cacheDir);
   const [cmd, argv] = nodeWorker('workers/serve.ts', ...args);
   const s = await startServer('bridge', cmd, argv, /^wekeo-bridge listening on (grpc:\/\/\S+)/);
   const pid = s.child.pid!;
