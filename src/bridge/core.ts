@@ -105,7 +105,7 @@ export class BridgeCore {
     if (tile && ids.length > 1) {
       throw new PlanError(`the tiles layout reads one variable group; ${q.dataset} has ${ids.length} for this query (${ids.join(', ')}): name one with "group"`);
     }
-    if (tile && !p.group.coordinates.some((c) => c.name === 'lat')) {
+    if (tile && (p.group.grid.kind === 'array' || !p.group.coordinates.some((c) => c.name === 'lat'))) {
       throw new PlanError(`the tiles layout needs a latitude/longitude grid; group "${p.group.id}" of ${q.dataset} is an array without one (use the points layout)`);
     }
     // Several groups share one schema (their union); a ticket of such a query carries it.

@@ -10,6 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { RecordBatch, Schema } from 'apache-arrow';
 import { ACTIONS, runAction, RunningStreams, StreamCancelledError } from './actions.js';
 import { AuthError, type AuthTokens } from './auth.js';
+import type { GroupSummary } from '../catalog/types.js';
 import type { BridgeCore, PlannedQuery } from './core.js';
 import { clientMessage, GRPC_CODE, logUnexpected, statusOf } from './errors.js';
 import { framed, GRPC_PREFIX_BYTES, zeroCopySends } from './grpc-framing.js';
@@ -36,6 +37,12 @@ interface FlightInfoMessage {
   total_records: string;
   total_bytes: string;
   ordered: boolean;
+  app_metadata?: Buffer;
+}
+
+/** A group flight's app_metadata: JSON {dataset-level facts of the group} (see README, Variable groups). */
+function groupMetadata(g: GroupSummary): Record<string, unknown> {
+  return { group: g.id, level_type: g.levelType ?? null, grid: g.grid, variables: g.variables, files: g.files, positioned: g.positioned };
 }
 
 export interface FlightServerOptions {
@@ -125,6 +132,19 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
             // A dataset that cannot be planned is still listed, without schema or endpoints.
             call.write({ schema: Buffer.alloc(0), flight_descriptor: descriptor, endpoint: [], total_records: '-1', total_bytes: '-1', ordered: false });
             process.stderr.write(`ListFlights: ${d.name}: ${clientMessage(err)}\n`);
+          }
+          // A dataset of several variable groups also lists each group, addressable as PATH [dataset, group].
+          const groups = await core.catalog.groups(d.name).catch(() => []);
+          if (groups.length < 2) continue;
+          for (const g of groups) {
+            const gd = { type: 'PATH', cmd: Buffer.alloc(0), path: [d.name, g.id] };
+            const app_metadata = Buffer.from(JSON.stringify(groupMetadata(g)));
+            try {
+              call.write({ ...(await flightInfo({ dataset: d.name, group: g.id }, gd)), app_metadata });
+            } catch (err) {
+              call.write({ schema: Buffer.alloc(0), flight_descriptor: gd, endpoint: [], total_records: '-1', total_bytes: '-1', ordered: false, app_metadata });
+              process.stderr.write(`ListFlights: ${d.name}/${g.id}: ${clientMessage(err)}\n`);
+            }
           }
         }
         call.end();

@@ -7,7 +7,7 @@ import { FileStateCache } from '../decoders/file-state.js';
 import { quote } from '../text/quote.js';
 import { DatasetNotFoundError } from './errors.js';
 import type { FileDescription } from '../decoders/types.js';
-import type { DatasetFile, DatasetInfo, DatasetQuery, DatasetSource } from './types.js';
+import type { DatasetFile, DatasetInfo, DatasetQuery, DatasetSource, GroupSummary } from './types.js';
 
 export { DatasetNotFoundError } from './errors.js';
 
@@ -69,6 +69,31 @@ export class Catalog {
 
   async resolve(dataset: string, key: string): Promise<string> {
     return (await this.source(dataset)).resolve(dataset, key);
+  }
+
+  /**
+   * The variable groups of a dataset, merged over its files by id (what a query's `group` names,
+   * ListFlights lists and GET /datasets/{id} shows). Only for sources whose files are local:
+   * listing a remote dataset's groups would download its products, so those give [].
+   */
+  async groups(dataset: string): Promise<GroupSummary[]> {
+    const source = await this.source(dataset);
+    if (source.kind !== 'local') return [];
+    const byId = new Map<string, GroupSummary>();
+    for (const f of await source.files(dataset, {})) {
+      const desc = await this.describe(f.path).catch(() => null); // an unreadable file fails its own queries, not the listing
+      for (const g of desc?.groups ?? []) {
+        let s = byId.get(g.id);
+        if (!s) {
+          s = { id: g.id, variables: [], grid: { kind: g.grid.kind, ny: g.grid.ny, nx: g.grid.nx, ...(g.grid.crs ? { crs: g.grid.crs } : {}) }, files: 0, positioned: g.coordinates.some((c) => c.name === 'lat') };
+          if (g.metadata?.typeOfLevel) s.levelType = g.metadata.typeOfLevel;
+          byId.set(g.id, s);
+        }
+        s.files++;
+        for (const v of g.variables) if (!s.variables.includes(v.name)) s.variables.push(v.name);
+      }
+    }
+    return [...byId.values()];
   }
 
   /** Cached by path, size and mtime, so a replaced file is described again. */

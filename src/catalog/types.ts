@@ -23,6 +23,20 @@ export interface DatasetInfo {
   source: string;
 }
 
+/** One variable group of a dataset, as listed to clients (ListFlights app_metadata, GET /datasets/{id}). */
+export interface GroupSummary {
+  /** What a query's "group" (or PATH [dataset, group]) names. */
+  id: string;
+  /** GRIB typeOfLevel, when the group has one. */
+  levelType?: string;
+  grid: { kind: string; ny: number; nx: number; crs?: string };
+  variables: string[];
+  /** Files of the dataset holding the group. */
+  files: number;
+  /** Whether rows carry lat/lon (false: the array layout, found by name only, never by bbox). */
+  positioned: boolean;
+}
+
 export interface DatasetFile {
   /** Stable identifier of the file within its dataset (relative path, HDA product id, ...). */
   key: string;

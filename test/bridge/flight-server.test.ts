@@ -44,8 +44,12 @@ async function readAll(query: Record<string, unknown>): Promise<Table> {
 describe('Flight service over the embedded catalog', () => {
   it('lists every sample dataset with its schema', async () => {
     const infos = await client.listFlights();
-    expect(infos.map((i) => i.descriptor.path[0]).sort()).toEqual(['cams-chemistry', 'cmems-currents', 'era5-ensemble', 'era5-pressure-levels', 'ncep-air']);
+    const datasets = infos.filter((i) => i.descriptor.path.length === 1);
+    expect(datasets.map((i) => i.descriptor.path[0]).sort()).toEqual(['cams-chemistry', 'cmems-currents', 'era5-ensemble', 'era5-pressure-levels', 'ncep-air']);
     expect(infos.every((i) => i.schema && i.totalRecords > 0)).toBe(true);
+    // cmems-currents has a grid group and a scalar one: each is listed as PATH [dataset, group].
+    const groups = infos.filter((i) => i.descriptor.path.length === 2);
+    expect(groups.map((i) => i.descriptor.path.join('/')).sort()).toEqual(['cmems-currents/(scalar)', 'cmems-currents/time,latitude,longitude']);
   });
 
   it('plans several endpoints at the bridge location and streams oracle-equal data', async () => {

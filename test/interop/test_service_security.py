@@ -128,7 +128,7 @@ def test_basic_token_handshake_then_tls_round_trip(secure, tls_client):
 
 def test_env_tokens_work_and_comment_lines_are_not_tokens(tls_client):
     for t in ENV_TOKENS:
-        assert len(list(tls_client.list_flights(options=bearer(t)))) == 5
+        assert len({f.descriptor.path[0] for f in tls_client.list_flights(options=bearer(t))}) == 5
     for t in ["# one token per line", "", "Bearer"]:
         with pytest.raises(fl.FlightUnauthenticatedError):
             list(tls_client.list_flights(options=bearer(t)))
@@ -202,7 +202,7 @@ def test_public_address_without_tokens_is_refused_unless_anonymous_is_allowed():
     b = Bridge(["--host", "0.0.0.0", "--allow-anonymous"], env=run_env())
     try:
         c = fl.connect(b.grpc)
-        assert len(list(c.list_flights())) == 5
+        assert len({f.descriptor.path[0] for f in c.list_flights()}) == 5
     finally:
         b.stop()
 

@@ -21,8 +21,12 @@ export function axisRole(coord: NcVariable | undefined, dimName: string): AxisRo
   const std = attrString(a.standard_name) ?? '';
   const units = (attrString(a.units) ?? '').trim();
   if (axis === 'T' || std === 'time' || isTimeUnits(units)) return 'time';
-  if (std === 'latitude' || LAT_UNITS.test(units) || (axis === 'Y' && /^lat/i.test(dimName))) return 'lat';
-  if (std === 'longitude' || LON_UNITS.test(units) || (axis === 'X' && /^lon/i.test(dimName))) return 'lon';
+  // Plain "degrees" says latitude/longitude only together with the axis's exact name (common, not CF).
+  const degrees = /^degrees?$/i.test(units);
+  const latName = axis === 'Y' ? /^lat/i : degrees ? /^lat(itude)?$/i : null;
+  const lonName = axis === 'X' ? /^lon/i : degrees ? /^lon(gitude)?$/i : null;
+  if (std === 'latitude' || LAT_UNITS.test(units) || latName?.test(dimName)) return 'lat';
+  if (std === 'longitude' || LON_UNITS.test(units) || lonName?.test(dimName)) return 'lon';
   if (axis === 'Z' || attrString(a.positive) !== undefined || LEVEL_STD.test(std) || LEVEL_UNITS.test(units) || LEVEL_NAMES.test(dimName)) return 'level';
   return 'other';
 }

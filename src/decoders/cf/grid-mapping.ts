@@ -77,3 +77,14 @@ export function gridMappingProjection(gm: NcVariable, xUnits: string | undefined
       return null;
   }
 }
+
+/**
+ * Whether a grid mapping says its grid is geographic (CF `latitude_longitude`, or a WKT of a
+ * geographic CRS such as GDAL's EPSG:4326 `spatial_ref`): then the grid's 1-D axes are latitude
+ * and longitude even when their own attributes do not say so.
+ */
+export function isGeographicMapping(gm: NcVariable): boolean {
+  if ((attrString(gm.attrs.grid_mapping_name) ?? '').trim().toLowerCase() === 'latitude_longitude') return true;
+  const wkt = (attrString(gm.attrs.crs_wkt) ?? attrString(gm.attrs.spatial_ref) ?? '').trim();
+  return /^(GEOGCS|GEOGCRS|GEOGRAPHICCRS|GEODCRS)\s*\[/i.test(wkt);
+}

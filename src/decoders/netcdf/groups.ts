@@ -12,7 +12,7 @@ import { readCoordinate, timeAxis, type TimeAxis } from './coordinates.js';
 import type { DimColumn, GeoLayout, Grouping, VariableSet } from './layout.js';
 
 export async function buildGrouping(b: NcBackend, set: VariableSet): Promise<Grouping> {
-  if (!set.geo) return buildArrayGroup(b, set.key, set.vars);
+  if (!set.geo) return buildArrayGroup(b, set.key, set.vars, set.positioned);
   return buildGeoGroup(b, set.key, set.vars, { kind: 'geo', roles: set.geo, dims: set.vars[0]!.dims, curvilinear: set.curvilinear });
 }
 
@@ -51,8 +51,12 @@ function scalarTime(all: NcVariable[], v: NcVariable): NcVariable | undefined {
   return candidates.find((x) => named.includes(x.name)) ?? (candidates.length === 1 ? candidates[0] : undefined);
 }
 
-/** An array group (see Layout): no latitude/longitude, so there are no lat/lon extents and a bbox never matches. */
-async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[]): Promise<Grouping> {
+/**
+ * An array group (see Layout). Without latitude/longitude axes it has no lat/lon extents and a
+ * bbox never matches; with them in another order (`positioned` roles) their columns are named
+ * lat/lon, every row carries its position, and the extents let the planner prune by bbox.
+ */
+async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[], positioned?: AxisRole[]): Promise<Grouping> {
   const all = b.variables;
   const dims = vars[0]!.dims;
   const shape = vars[0]!.shape;
@@ -68,28 +72,64 @@ async function buildArrayGroup(b: NcBackend, id: string, vars: NcVariable[]): Pr
     const dim = dims[i]!;
     const cv = coordinateVariable(all, dim);
     const numeric = cv && cv.type !== 'char' && cv.type !== 'string';
-    let name = dim;
+    const role = positioned?.[i];
+    let name = role === 'lat' || role === 'lon' ? role : dim;
     while (taken.has(name)) name = `${name}_coord`;
     taken.add(name);
     const values = numeric ? await readCoordinate(b, cv) : null;
     const md: Record<string, string> = { dimension: dim, role: values ? 'coordinate' : 'index' };
-    const units = cv ? attrString(cv.attrs.units) : undefined;
+    if (name === 'lat' || name === 'lon') md.source = dim;
+    const units = name === 'lat' ? 'degrees_north' : name === 'lon' ? 'degrees_east' : cv ? attrString(cv.attrs.units) : undefined;
     if (units) md.units = units;
     coordinates.push({ name, type: values ? 'float64' : 'int32', nullable: false, metadata: md });
     dimColumns.push({ name, dim, size: shape[i]!, values });
   }
   const ny = dimColumns[0]?.size ?? 1;
   const nx = dimColumns.slice(1).reduce((p, c) => p * c.size, 1);
+  const extents = positionExtents(dimColumns, ny, nx);
+  if (extents) metadata.position = 'lat/lon from the dimensions\' coordinate variables';
   const group: VariableGroup = {
     id,
     variables: variableInfos(vars),
     coordinates,
     times: time.times,
     levels: [],
-    grid: { kind: 'array', ny, nx, rowLat: [], colLon: [], ...blockRowsOf(b, vars, hasTime ? 1 : 0) },
+    grid: { kind: 'array', ny, nx, rowLat: extents?.rowLat ?? [], colLon: extents?.colLon ?? [], ...(extents ? { crs: 'EPSG:4326' } : {}), ...blockRowsOf(b, vars, hasTime ? 1 : 0) },
     metadata,
   };
   return { group, layout: { kind: 'array', dims, hasTime, dimColumns }, rawTimes: time.raw };
+}
+
+/** Columns (flattened x) whose extents are listed one by one; beyond, the array is not positioned. */
+const MAX_POSITIONED_COLUMNS = 1 << 20;
+
+/**
+ * Latitude extent of each y row and longitude extent of each flattened x column of a positioned
+ * array: exact where the axis is that dimension, the whole axis range otherwise (a superset, so
+ * pruning never loses a row; the exact bbox filter runs on the lat/lon columns).
+ */
+function positionExtents(cols: DimColumn[], ny: number, nx: number): { rowLat: Array<[number, number]>; colLon: Array<[number, number]> } | null {
+  const lat = cols.find((c) => c.name === 'lat');
+  const lon = cols.find((c) => c.name === 'lon');
+  if (!lat?.values || !lon?.values || nx > MAX_POSITIONED_COLUMNS) return null;
+  const range = (v: Float64Array): [number, number] => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of v) if (x === x) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+    return [lo, hi];
+  };
+  const one = (x: number): [number, number] => (x === x ? [x, x] : [Infinity, -Infinity]);
+  const latAll = range(lat.values);
+  const lonAll = range(lon.values);
+  const rowLat = cols[0] === lat ? Array.from(lat.values, one) : Array.from({ length: ny }, () => latAll);
+  const at = cols.indexOf(lon);
+  let colLon: Array<[number, number]>;
+  if (at < 1) colLon = Array.from({ length: nx }, () => lonAll);
+  else {
+    const stride = cols.slice(at + 1).reduce((p, c) => p * c.size, 1);
+    colLon = Array.from({ length: nx }, (_, x) => one(lon.values![Math.floor(x / stride) % lon.size]!));
+  }
+  return { rowLat, colLon };
 }
 
 async function buildGeoGroup(b: NcBackend, id: string, vars: NcVariable[], layout: GeoLayout): Promise<Grouping> {

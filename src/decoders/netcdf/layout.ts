@@ -4,7 +4,8 @@
  * Pure functions of the header, so the rules can be read (and tested) without any I/O.
  */
 import { axisRole, coordinateVariable, type AxisRole } from '../cf/axes.js';
-import type { NcVariable } from '../cf/variable.js';
+import { isGeographicMapping } from '../cf/grid-mapping.js';
+import { attrString, type NcVariable } from '../cf/variable.js';
 import type { VariableGroup } from '../types.js';
 import { curvilinearCoordinates, projectedCoordinates, type Curvilinear } from './cell-grids.js';
 
@@ -46,6 +47,12 @@ export interface VariableSet {
   vars: NcVariable[];
   geo: AxisRole[] | null;
   curvilinear?: Curvilinear;
+  /**
+   * Array sets whose dimensions include 1-D latitude and longitude axes in another order (e.g.
+   * `(lat, lev, lon)`, `(time, lon, lat, lev)`): the roles of the dimensions, so the array
+   * layout names those columns lat/lon and the set is found by bbox.
+   */
+  positioned?: AxisRole[];
 }
 
 /** Groups data variables by dimensions (coordinate variables and text are not data). */
@@ -58,7 +65,7 @@ export function classify(vars: NcVariable[]): { sets: VariableSet[]; skipped: st
       skipped.push(`${v.name}(text)`);
       continue;
     }
-    const roles = v.dims.map((d) => axisRole(coordinateVariable(vars, d), d));
+    const roles = dimensionRoles(vars, v);
     let geo = v.dims.length >= 2 && layoutProblem(roles) === null ? roles.map((r) => (r === 'other' ? 'level' : r)) : null;
     const curvilinear = geo ? undefined : (curvilinearCoordinates(vars, v) ?? projectedCoordinates(vars, v));
     if (curvilinear) {
@@ -67,10 +74,36 @@ export function classify(vars: NcVariable[]): { sets: VariableSet[]; skipped: st
     }
     const key = v.dims.length ? v.dims.join(',') : '(scalar)';
     let set = byKey.get(key);
-    if (!set) byKey.set(key, (set = { key, vars: [], geo, curvilinear: geo ? curvilinear : undefined }));
+    const positioned = !geo && roles.filter((r) => r === 'lat').length === 1 && roles.filter((r) => r === 'lon').length === 1 ? roles : undefined;
+    if (!set) byKey.set(key, (set = { key, vars: [], geo, curvilinear: geo ? curvilinear : undefined, ...(positioned ? { positioned } : {}) }));
     set.vars.push(v);
   }
   return { sets: [...byKey.values()], skipped };
+}
+
+/**
+ * CF roles of a variable's dimensions. A geographic grid mapping (a `latitude_longitude` mapping
+ * or an EPSG:4326 WKT) makes its 1-D axes latitude/longitude even without units: by name
+ * (lat.../lon...), else the last two dimensions (y, x).
+ */
+export function dimensionRoles(vars: NcVariable[], v: NcVariable): AxisRole[] {
+  const roles = v.dims.map((d) => axisRole(coordinateVariable(vars, d), d));
+  if (roles.includes('lat') && roles.includes('lon')) return roles;
+  const gmName = (attrString(v.attrs.grid_mapping) ?? '').trim().split(/[\s:]/)[0];
+  const gm = gmName ? vars.find((x) => x.name === gmName) : undefined;
+  if (!gm || !isGeographicMapping(gm)) return roles;
+  const axis = (i: number) => {
+    const c = coordinateVariable(vars, v.dims[i]!);
+    return !!c && c.type !== 'char' && c.type !== 'string' && roles[i] === 'other';
+  };
+  const out = [...roles];
+  v.dims.forEach((d, i) => {
+    if (axis(i) && /^lat/i.test(d)) out[i] = 'lat';
+    else if (axis(i) && /^lon/i.test(d)) out[i] = 'lon';
+  });
+  const n = v.dims.length;
+  if (!out.includes('lat') && !out.includes('lon') && n >= 2 && axis(n - 2) && axis(n - 1)) [out[n - 2], out[n - 1]] = ['lat', 'lon'];
+  return out.includes('lat') && out.includes('lon') ? out : roles;
 }
 
 /** Points layout needs dims ordered [time] [level] lat lon with at most one extra (level) axis. */
