@@ -125,7 +125,7 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
       (await core.listDatasets()).map((d) => summarizeDataset(core, d).catch((err: unknown): PageEntry => ({ ...d, error: clientMessage(err) }))),
     );
     const base = `${req.socket instanceof TLSSocket ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
-    const flightUri = core.flightUri ?? `grpc://${new URL(base).hostname}:8815`;
+    const flightUri = core.flightUri ?? `grpc://${URL.canParse(base) ? new URL(base).hostname : 'localhost'}:8815`;
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(renderCatalogPage(entries, { flightUri, httpBase: base }));
     return;
@@ -137,7 +137,7 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
   }
   const page = DATASET_PAGE.exec(url.pathname);
   if (page) {
-    const id = decodeURIComponent(page[1]!);
+    const id = decodeSegment(page[1]!);
     track.dataset = id;
     if (page[2] === '/quicklook.png') {
       const q = await renderQuicklook(core, id, url.searchParams);
@@ -184,6 +184,15 @@ async function handle(core: BridgeCore, req: IncomingMessage, res: ServerRespons
   }
   res.writeHead(404, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ error: `no route ${quote(url.pathname)}; try /, /datasets, /datasets/{id}, /datasets/{id}/schema, /plan, /stream, /ticket/<ticket>, /healthz, /metrics` }));
+}
+
+/** A URL-encoded path segment; a malformed escape (%E0) is the client's error, not the bridge's. */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new QueryError(`malformed %-escape in the path segment ${quote(s)}`);
+  }
 }
 
 /** Resolves on 'drain' or 'close', removing both listeners (a race of once() would leak one per wait). */

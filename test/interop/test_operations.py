@@ -230,3 +230,14 @@ def test_flight_and_http_give_the_same_error(ops, flight_query, http_query):
     assert (status, type(e.value)) in [(400, pa.ArrowInvalid), (404, pa.ArrowKeyError)]
     assert err["status"] == {400: "INVALID_ARGUMENT", 404: "NOT_FOUND"}[status]
     assert f"message: {err['error']}" in str(e.value)
+
+
+def test_bad_dataset_pages_are_client_errors(ops):
+    status, _, body = get(ops["http"] + "/datasets/%E0%A4%A")
+    assert status == 400 and "malformed %-escape" in json.loads(body)["error"]
+    status, _, body = get(ops["http"] + "/datasets/ncep-air/quicklook.png?variable=nope")
+    assert status == 400 and json.loads(body)["error"] == 'variable "nope" is not in dataset "ncep-air"'
+    status, _, body = get(ops["http"] + "/datasets/ncep-air/quicklook.png?variable=air&time=2014-10-01T06:00&level=x")
+    assert status == 400 and json.loads(body)["error"] == '"level" must be a number, got "x"'
+    status, headers, body = get(ops["http"] + "/datasets/ncep-air/quicklook.png?variable=air&time=2014-10-01T06:00")
+    assert status == 200 and headers["Content-Type"] == "image/png" and body[:8] == b"\x89PNG\r\n\x1a\n"
