@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { decodeSuite } from '../suites/decode.js';
+import { exportSuite } from '../suites/export.js';
 import { memorySuite } from '../suites/memory.js';
 import { rowsSuite } from '../suites/rows.js';
 import { scalingSuite } from '../suites/scaling.js';
@@ -15,7 +16,7 @@ import { mergeWithPrevious, writeReadme, writeSuite } from './report.js';
 import type { SuiteResult } from './results.js';
 import type { Suite } from './suite.js';
 
-const SUITES: Suite[] = [decodeSuite, rowsSuite, transportSuite, memorySuite, scalingSuite, sparkSuite];
+const SUITES: Suite[] = [decodeSuite, rowsSuite, transportSuite, memorySuite, scalingSuite, sparkSuite, exportSuite];
 
 function log(msg: string): void {
   const t = new Date().toISOString().slice(11, 19);

@@ -10,7 +10,7 @@ import { HdaSource } from '../catalog/hda-source.js';
 import { EMBEDDED_CATALOG, LocalSource } from '../catalog/local-source.js';
 import type { DatasetSource } from '../catalog/types.js';
 import { planLocal, planRemote, type ExportQuery, type PlannedExport } from '../export/batch-source.js';
-import { ExportError, exportParquet } from '../export/export.js';
+import { ExportError, exportParquet, prepareOut } from '../export/export.js';
 import type { Compression } from '../export/parquet-file.js';
 import type { PartitionBy } from '../export/partition-keys.js';
 import { DownloadCache } from '../hda/cache.js';
@@ -79,6 +79,7 @@ async function runExport(argv: string[], io: { stderr: NodeJS.WriteStream | { wr
   const latBand = values['lat-band'] !== undefined ? numbers(values['lat-band'], '--lat-band', 1)[0]! : undefined;
   if (latBand !== undefined && !(latBand >= 0 && latBand <= 180)) throw new ExportError(`--lat-band must be between 0 and 180 degrees, got ${values['lat-band']}`);
 
+  await prepareOut(values.out); // before planning: a wrong folder fails at once
   const plan: PlannedExport = values.endpoint ? await planRemote(values.endpoint, query) : await planHere(query, values.catalog, values.workers, values['accept-terms']!);
   const abort = new AbortController();
   const stop = () => abort.abort();

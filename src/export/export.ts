@@ -52,7 +52,12 @@ const TMP_PREFIX = '.wekeo-export-';
 export async function exportParquet(plan: PlannedExport, opts: ExportOptions): Promise<ExportResult> {
   const t0 = Date.now();
   const out = opts.out;
-  await prepareOut(out);
+  try {
+    await prepareOut(out);
+  } catch (e) {
+    await plan.close();
+    throw e;
+  }
   const tmp = join(out, `${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(tmp);
   const hasLat = plan.schema.fields.some((f) => f.name === 'lat' || f.name === 'lat_min');
@@ -126,7 +131,7 @@ export async function exportParquet(plan: PlannedExport, opts: ExportOptions): P
 }
 
 /** `out` must be new or empty, but for temporary folders of exports whose process is gone. */
-async function prepareOut(out: string): Promise<void> {
+export async function prepareOut(out: string): Promise<void> {
   await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
     throw new ExportError(`cannot create --out ${out}: ${e.code ?? e.message}`);
   });

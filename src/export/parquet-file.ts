@@ -73,6 +73,8 @@ export class ParquetFileWriter {
     const props = new pw.WriterPropertiesBuilder()
       .setCompression(opts.compression === 'zstd' ? pw.Compression.ZSTD : pw.Compression.SNAPPY)
       .setMaxRowGroupSize(opts.rowGroupRows)
+      // Gridded floats rarely repeat: dictionary pages cost time and then fall back anyway.
+      .setDictionaryEnabled(false)
       .setCreatedBy('wekeo-bridge export (parquet-wasm)')
       .build();
     writer = new ParquetFileWriter(path, pw.transformParquetStream(input, props) as Promise<ReadableStream<Uint8Array>>);

@@ -43,11 +43,17 @@ export function keyRuns(batch: RecordBatch, opts: KeyOptions): KeyRun[] {
 
   const runs: KeyRun[] = [];
   let prevDay: bigint | null | undefined;
+  let prevT: bigint | null | undefined;
+  let day: bigint | null = null;
   let prevBand: number | null | undefined;
   let bucket = '';
   for (let i = 0; i < n; i++) {
     const t = times && (timeNulls === 0 || time!.isValid(i)) ? times[i]! : null;
-    const day = t === null ? null : t >= 0n ? t / US_PER_DAY : (t - US_PER_DAY + 1n) / US_PER_DAY;
+    // Rows come grouped by time: the (BigInt) day is computed only when the time changes.
+    if (t !== prevT) {
+      prevT = t;
+      day = t === null ? null : t >= 0n ? t / US_PER_DAY : (t - US_PER_DAY + 1n) / US_PER_DAY;
+    }
     const l = lats && (latNulls === 0 || lat!.isValid(i)) ? lats[i]! : null;
     const band = l === null || Number.isNaN(l) ? null : Math.floor(l / opts.latBand) * opts.latBand;
     if (i > 0 && day === prevDay && band === prevBand) continue;
