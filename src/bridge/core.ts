@@ -235,9 +235,13 @@ function outputColumns(group: VariableGroup, variables: string[], tile?: [number
   return tile ? tileColumns(points, variables, { h: tile[0], w: tile[1] }) : points;
 }
 
-/** `wekeo.group`: the group read, or the groups (comma-separated) whose union the schema is. */
+/**
+ * `wekeo.groups`: JSON array of the groups the schema covers (their union when several);
+ * `wekeo.group`: the group's id when there is one (ids may hold commas, so they are not joined).
+ */
 function schemaMetadata(dataset: string, groups: string[], tile?: [number, number]): Record<string, string> {
-  const m: Record<string, string> = { 'wekeo.dataset': dataset, 'wekeo.group': groups.join(','), 'wekeo.layout': tile ? 'tiles' : 'points' };
+  const m: Record<string, string> = { 'wekeo.dataset': dataset, 'wekeo.groups': JSON.stringify(groups), 'wekeo.layout': tile ? 'tiles' : 'points' };
+  if (groups.length === 1) m['wekeo.group'] = groups[0]!;
   if (tile) m['wekeo.tile_shape'] = `${tile[0]},${tile[1]}`;
   return m;
 }

@@ -19,7 +19,7 @@ export interface VariableSummary {
 
 export interface GroupSummary {
   id: string;
-  /** The group a query without `variables` reads. */
+  /** Whether a query without `variables` or `group` reads it (all groups with lat/lon do). */
   default: boolean;
   variables: VariableSummary[];
   coordinates: string[];
@@ -41,7 +41,7 @@ export interface DatasetSummary {
   /** Over all groups. */
   time: { start: string; end: string } | null;
   bbox: BBox | null;
-  /** Rows of `{"dataset": name}` (its default group). */
+  /** Rows of `{"dataset": name}` (every group it reads). */
   rows: number | null;
   /** Why some facts are missing, when they are. */
   note?: string;
@@ -55,8 +55,8 @@ export async function summarizeDataset(core: BridgeCore, info: DatasetInfo): Pro
   const files = await core.catalog.files(info.name, {});
   const descriptions = await Promise.all(files.map((f) => core.catalog.describe(f.path)));
   const planned = await core.planQuery({ dataset: info.name });
-  const defaultGroup = planned.schema.metadata.get('wekeo.group');
-  const groups = mergeGroups(descriptions).map((g) => ({ ...g, default: g.id === defaultGroup }));
+  const read = new Set(JSON.parse(planned.schema.metadata.get('wekeo.groups') ?? '[]') as string[]);
+  const groups = mergeGroups(descriptions).map((g) => ({ ...g, default: read.has(g.id) }));
   return {
     ...base,
     files: files.length,
