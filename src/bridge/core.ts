@@ -22,6 +22,8 @@ import type { PeerSet } from './peers.js';
 import type { BridgeQuery } from './query.js';
 import { DEFAULT_TILE, TileAssembler, tileColumns } from './tiles.js';
 import { unionColumns, widenBatch } from './union.js';
+import { projectBatch } from '../workers/row-filter.js';
+import { quote } from '../text/quote.js';
 
 export interface BridgeOptions {
   targetRows?: number;
@@ -87,6 +89,11 @@ export class BridgeCore {
   }
 
   async planQuery(q: BridgeQuery): Promise<PlannedQuery> {
+    if (q.empty) {
+      // Contradictory ranges answer no rows; the schema still comes from the dataset's files without them.
+      const { schema } = await this.planQuery({ ...q, empty: false, bbox: undefined, startUs: undefined, endUs: undefined, levels: undefined, numbers: undefined });
+      return { schema, tickets: [], totalRows: 0, totalBytes: 0 };
+    }
     const files = await this.catalog.files(q.dataset, {
       bbox: q.bbox,
       start: q.startUs !== undefined ? new Date(q.startUs / 1000) : undefined,
@@ -100,7 +107,7 @@ export class BridgeCore {
     );
     const tile = q.layout === 'tiles' ? (q.tile ?? [DEFAULT_TILE.h, DEFAULT_TILE.w]) : undefined;
     const limits = { rows: this.targetRows, bytes: this.targetBytes, rowBytes: (gs: VariableGroup[], vars: string[]) => arrowRowBytes(queryColumns(gs, vars, tile)) };
-    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, group: q.group, tile }, limits);
+    const p = plan(planned, { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, variables: q.variables, group: q.group, tile, levels: q.levels, numbers: q.numbers }, limits);
     const ids = [...new Set(p.groups.map((g) => g.id))];
     if (tile && ids.length > 1) {
       throw new PlanError(`the tiles layout reads one variable group; ${q.dataset} has ${ids.length} for this query (${ids.join(', ')}): name one with "group"`);
@@ -111,8 +118,13 @@ export class BridgeCore {
     // Several groups share one schema (their union); a ticket of such a query carries it.
     const union = tile ? undefined : unionOf(p.groups, p.variables);
     const columns = union ?? outputColumns(p.group, p.variables, tile);
-    const schema = schemaFor(columns, schemaMetadata(q.dataset, ids, tile));
-    const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile, columns: p.groups.length > 1 ? union : undefined, groups: ids.length > 1 ? ids : undefined };
+    if (q.columns) {
+      const unknown = q.columns.filter((c) => !columns.some((a) => a.name === c));
+      if (unknown.length) throw new PlanError(`unknown column(s) ${unknown.map(quote).join(', ')}; ${q.dataset} has ${columns.map((a) => a.name).join(', ')}`);
+    }
+    const schema = schemaFor(pick(columns, q.columns), schemaMetadata(q.dataset, ids, tile));
+    const pushed = { send: q.columns, levels: q.levels, numbers: q.numbers };
+    const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile, columns: p.groups.length > 1 ? union : undefined, groups: ids.length > 1 ? ids : undefined, ...pushed };
     return {
       schema,
       tickets: p.partitions.map((part) => {
@@ -158,13 +170,17 @@ export class BridgeCore {
     const group = desc.groups.find((g) => g.id === t.group);
     if (!group) throw new PlanError(`file ${t.fileKey} of ${t.dataset} no longer has group ${t.group}`);
     const points = columnsFor(group, t.variables);
-    const columns = t.columns ?? outputColumns(group, t.variables, t.tile);
+    const columns = pick(t.columns ?? outputColumns(group, t.variables, t.tile), t.send);
     const schema = schemaFor(columns, schemaMetadata(t.dataset, t.groups ?? [t.group], t.tile));
-    const widen = t.columns ? (b: ColumnBatch) => widenBatch(b, group, t.columns!) : (b: ColumnBatch) => b;
+    // A union schema is widened first (nulls for what this group lacks), then pruned to the columns sent.
+    const keep = t.send ? new Set(t.send) : undefined;
+    const widen = t.columns
+      ? (b: ColumnBatch) => (keep ? projectBatch(widenBatch(b, group, t.columns!), keep) : widenBatch(b, group, t.columns!))
+      : (b: ColumnBatch) => b;
     yield schema;
     const perMessage = rowsPerMessage(columns);
     const id = await fileIdentity(path);
-    const key = JSON.stringify([id.path, id.size, id.mtimeMs, t.group, t.variables, t.time, t.level, t.y, t.x, t.bbox, t.startUs, t.endUs, t.tile]);
+    const key = JSON.stringify([id.path, id.size, id.mtimeMs, t.group, t.variables, t.time, t.level, t.y, t.x, t.bbox, t.startUs, t.endUs, t.tile, t.send, t.levels, t.numbers]);
     // The disk tier holds batches as sent (widened, with the schema's metadata): its key adds those.
     const diskKey = JSON.stringify([key, t.dataset, t.columns ?? null, t.groups ?? null]);
     const hit = await this.cache.lookup(key, diskKey);
@@ -200,7 +216,12 @@ export class BridgeCore {
     const tiles = t.tile ? new TileAssembler(points, t.variables, { h: t.tile[0], w: t.tile[1] }, t.y, t.x) : undefined;
     // Tiles keep whole chips (a bbox selects the chips it touches), so they are not row-filtered.
     const selection = { group: t.group, variables: t.variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DEFAULT_BATCH_BYTES };
-    const reader = this.pool.read(path, selection, tiles ? undefined : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs });
+    const levelFilter = { levels: t.levels, numbers: t.numbers };
+    const filter = tiles ? levelFilter : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs, ...levelFilter };
+    // Points of one group are pruned to the sent columns in the worker; chips after assembly (which
+    // needs every point column), a union's batches after widening (see streamFile).
+    const keep = t.send && !t.columns ? new Set(t.send) : undefined;
+    const reader = this.pool.read(path, selection, filter, tiles || t.columns ? undefined : t.send);
     // Only the time spent waiting for the pool is decode time (not the consumer's backpressure).
     let waited = 0;
     try {
@@ -209,8 +230,8 @@ export class BridgeCore {
         const next = await reader.next();
         waited += performance.now() - t0;
         if (next.done) break;
-        if (tiles) yield* tiles.push(next.value);
-        else yield next.value;
+        if (!tiles) yield next.value;
+        else for (const chip of tiles.push(next.value)) yield keep ? projectBatch(chip, keep) : chip;
       }
       tiles?.finish();
       this.metrics.observeDecode(waited / 1000);
@@ -228,6 +249,11 @@ function unionOf(groups: VariableGroup[], variables: string[]): ColumnSpec[] {
 /** The output columns of a query reading these groups (what every partition's rows hold). */
 function queryColumns(groups: VariableGroup[], variables: string[], tile?: [number, number]): ColumnSpec[] {
   return tile ? outputColumns(groups[0]!, variables, tile) : unionOf(groups, variables);
+}
+
+/** The columns named in `names` (all when absent), in schema order. */
+function pick(columns: ColumnSpec[], names?: string[]): ColumnSpec[] {
+  return names ? columns.filter((c) => names.includes(c.name)) : columns;
 }
 
 function outputColumns(group: VariableGroup, variables: string[], tile?: [number, number]): ColumnSpec[] {

@@ -1,8 +1,12 @@
 /**
  * Parses Flight descriptors into dataset queries. CMD carries UTF-8 JSON
- * `{"dataset", "bbox": [w, s, e, n], "start", "end", "variables": [...]}`; PATH carries [dataset].
+ * `{"dataset", "bbox": [w, s, e, n], "start", "end", "variables": [...], "columns": [...],
+ * "levels": {min, max} | [...], "numbers": [...]}`; PATH carries [dataset].
  * Anything malformed is rejected with a message that says which key is wrong and why: a typo'd
- * key silently ignored would turn a small query into a full-dataset scan.
+ * key silently ignored would turn a small query into a full-dataset scan. An inverted range
+ * (start after end, south above north, levels min above max, an empty list) is not malformed:
+ * clients push predicates such as `lat > 50 AND lat < 40`, whose answer is no rows, so the query
+ * is marked `empty` and planned into zero endpoints.
  */
 import type { BBox } from '../catalog/types.js';
 import { quote } from '../text/quote.js';
@@ -19,13 +23,23 @@ export interface BridgeQuery {
   /** Row layout: one row per grid cell (points, default) or per h × w chip (tiles). */
   layout?: 'points' | 'tiles';
   tile?: [number, number];
+  /** Output columns (coordinates and variables) to send; absent = all. `[]` sends rows without columns (count). */
+  columns?: string[];
+  /** Vertical levels to keep: a closed range or a list of values. */
+  levels?: LevelSelection;
+  /** Ensemble members to keep. */
+  numbers?: number[];
+  /** The ranges contradict each other: the answer is no rows (zero endpoints). */
+  empty?: boolean;
 }
+
+export type LevelSelection = { min?: number; max?: number } | number[];
 
 export class QueryError extends Error {
   override readonly name = 'QueryError';
 }
 
-const KEYS = new Set(['dataset', 'group', 'bbox', 'start', 'end', 'variables', 'filters', 'layout', 'tile']);
+const KEYS = new Set(['dataset', 'group', 'bbox', 'start', 'end', 'variables', 'filters', 'layout', 'tile', 'columns', 'levels', 'numbers']);
 
 /** Largest chip side accepted in the tiles layout. */
 export const MAX_TILE_SIDE = 1024;
@@ -101,11 +115,25 @@ function parseQueryObject(obj: Record<string, unknown>): BridgeQuery {
     if (typeof obj.group !== 'string' || !obj.group) throw new QueryError('"group" must be a variable group id (a non-empty string)');
     q.group = obj.group;
   }
-  if (obj.bbox !== undefined) q.bbox = parseBBox(obj.bbox);
+  if (obj.bbox !== undefined) {
+    q.bbox = parseBBox(obj.bbox, true);
+    if (q.bbox[1] > q.bbox[3]) q.empty = true;
+  }
   if (obj.start !== undefined) q.startUs = parseTime(obj.start, 'start');
   if (obj.end !== undefined) q.endUs = parseEnd(obj.end);
-  if (q.startUs !== undefined && q.endUs !== undefined && q.startUs > q.endUs) {
-    throw new QueryError(`"start" (${quote(obj.start)}) is after "end" (${quote(obj.end)})`);
+  if (q.startUs !== undefined && q.endUs !== undefined && q.startUs > q.endUs) q.empty = true;
+  if (obj.columns !== undefined) {
+    if (!Array.isArray(obj.columns) || obj.columns.some((v) => typeof v !== 'string' || !v)) throw new QueryError('"columns" must be an array of column names');
+    q.columns = [...new Set(obj.columns as string[])];
+  }
+  if (obj.levels !== undefined) {
+    q.levels = parseLevels(obj.levels);
+    if (Array.isArray(q.levels) ? q.levels.length === 0 : q.levels.min !== undefined && q.levels.max !== undefined && q.levels.min > q.levels.max) q.empty = true;
+  }
+  if (obj.numbers !== undefined) {
+    if (!Array.isArray(obj.numbers) || obj.numbers.some((v) => !Number.isInteger(v))) throw new QueryError('"numbers" must be an array of ensemble member integers');
+    q.numbers = [...new Set(obj.numbers as number[])].sort((a, b) => a - b);
+    if (q.numbers.length === 0) q.empty = true;
   }
   if (obj.variables !== undefined) {
     if (!Array.isArray(obj.variables) || obj.variables.some((v) => typeof v !== 'string' || !v)) {
@@ -133,12 +161,33 @@ export function parseTile(v: unknown): [number, number] {
   return [v[0] as number, v[1] as number];
 }
 
-export function parseBBox(v: unknown): BBox {
+function parseLevels(v: unknown): LevelSelection {
+  const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  if (Array.isArray(v)) {
+    if (!v.every(finite)) throw new QueryError('"levels" list must hold numbers');
+    return [...new Set(v as number[])].sort((a, b) => a - b);
+  }
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const bad = Object.keys(o).filter((k) => k !== 'min' && k !== 'max');
+    if (bad.length || (o.min !== undefined && !finite(o.min)) || (o.max !== undefined && !finite(o.max))) {
+      throw new QueryError('"levels" must be {"min": number, "max": number} (either may be left out) or a list of level values');
+    }
+    const r: { min?: number; max?: number } = {};
+    if (o.min !== undefined) r.min = o.min as number;
+    if (o.max !== undefined) r.max = o.max as number;
+    return r;
+  }
+  throw new QueryError('"levels" must be {"min": number, "max": number} or a list of level values');
+}
+
+/** `allowInverted`: south above north is an empty query (pushed predicates), not an error. */
+export function parseBBox(v: unknown, allowInverted = false): BBox {
   if (!Array.isArray(v) || v.length !== 4 || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
     throw new QueryError('"bbox" must be [west, south, east, north] in degrees');
   }
   const [w, s, e, n] = v as number[];
-  if (s! > n!) throw new QueryError(`"bbox" south (${s}) is greater than north (${n})`);
+  if (s! > n! && !allowInverted) throw new QueryError(`"bbox" south (${s}) is greater than north (${n})`);
   if (s! < -90 || n! > 90) throw new QueryError('"bbox" latitudes must lie within [-90, 90]');
   if (w! < -360 || e! > 360) throw new QueryError('"bbox" longitudes must lie within [-360, 360]');
   return [w!, s!, e!, n!];

@@ -48,6 +48,10 @@ export interface PlanQuery {
   group?: string;
   /** Tiles layout: windows grow to whole chips anchored at the grid origin; bands are whole chips. */
   tile?: [number, number];
+  /** Vertical levels to keep (values of the group's `level` coordinate). */
+  levels?: { min?: number; max?: number } | number[];
+  /** Ensemble members to keep (planned when the group's vertical axis is the member axis). */
+  numbers?: number[];
 }
 
 export interface PlannedFile {
@@ -203,27 +207,65 @@ function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQue
     y = alignTo(y, th, g.grid.ny);
     xs = mergeRanges(xs.map((x) => alignTo(x, tw, g.grid.nx)));
   }
-  const nLevels = Math.max(1, g.levels.length);
-  const level: IndexRange = [0, nLevels];
-  // Rows are grid cells in the points layout and chips in the tiles layout.
-  const rowsOf = (nt: number, yy: IndexRange, xx: IndexRange): number =>
-    nt * nLevels * (q.tile ? Math.ceil((yy[1] - yy[0]) / th) * Math.ceil((xx[1] - xx[0]) / tw) : (yy[1] - yy[0]) * (xx[1] - xx[0]));
   const out: WindowPartition[] = [];
-  for (const x of xs) {
-    const width = x[1] - x[0];
-    const slabRows = nLevels * (y[1] - y[0]) * width;
-    if (slabRows <= targetRows) {
-      const stepsPer = Math.max(1, Math.floor(targetRows / slabRows));
-      for (let t = time[0]; t < time[1]; t += stepsPer) {
-        const t1 = Math.min(time[1], t + stepsPer);
-        out.push({ fileKey: key, group: g.id, variables, time: [t, t1], level, y, x, rows: rowsOf(t1 - t, y, x) });
-      }
-    } else {
-      const bands = latitudeBands(y, nLevels * width, targetRows, q.tile ? th : Math.min(g.grid.blockRows ?? 1, g.grid.ny));
-      for (let t = time[0]; t < time[1]; t++) {
-        for (const band of bands) out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: band, x, rows: rowsOf(1, band, x) });
+  for (const level of levelRanges(g, q)) {
+    const nLevels = level[1] - level[0];
+    // Rows are grid cells in the points layout and chips in the tiles layout.
+    const rowsOf = (nt: number, yy: IndexRange, xx: IndexRange): number =>
+      nt * nLevels * (q.tile ? Math.ceil((yy[1] - yy[0]) / th) * Math.ceil((xx[1] - xx[0]) / tw) : (yy[1] - yy[0]) * (xx[1] - xx[0]));
+    for (const x of xs) {
+      const width = x[1] - x[0];
+      const slabRows = nLevels * (y[1] - y[0]) * width;
+      if (slabRows <= targetRows) {
+        const stepsPer = Math.max(1, Math.floor(targetRows / slabRows));
+        for (let t = time[0]; t < time[1]; t += stepsPer) {
+          const t1 = Math.min(time[1], t + stepsPer);
+          out.push({ fileKey: key, group: g.id, variables, time: [t, t1], level, y, x, rows: rowsOf(t1 - t, y, x) });
+        }
+      } else {
+        const bands = latitudeBands(y, nLevels * width, targetRows, q.tile ? th : Math.min(g.grid.blockRows ?? 1, g.grid.ny));
+        for (let t = time[0]; t < time[1]; t++) {
+          for (const band of bands) out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: band, x, rows: rowsOf(1, band, x) });
+        }
       }
     }
+  }
+  return out;
+}
+
+/**
+ * Runs of the group's vertical axis that the query's levels/numbers keep, so partitions are sized
+ * on the slices actually read. The axis holds level values when the group has a `level`
+ * coordinate, else member numbers when it has `number`; a member selection on a group with both
+ * cannot be planned from the description and is left to the exact row filter.
+ */
+export function levelRanges(g: VariableGroup, q: Pick<PlanQuery, 'levels' | 'numbers'>): IndexRange[] {
+  const n = Math.max(1, g.levels.length);
+  const has = (name: string) => g.coordinates.some((c) => c.name === name);
+  const isLevelAxis = has('level');
+  const isMemberAxis = !isLevelAxis && has('number');
+  let keep: ((v: number) => boolean) | undefined;
+  if (q.levels && isLevelAxis) {
+    const sel = q.levels;
+    keep = Array.isArray(sel) ? (v) => sel.includes(v) : (v) => (sel.min === undefined || v >= sel.min) && (sel.max === undefined || v <= sel.max);
+  } else if (q.levels) {
+    // No vertical axis: a group on one numeric level (GRIB metadata, the union fills `level` with it) matches whole or not at all.
+    const one = g.metadata?.level !== undefined && g.metadata.level !== '' ? Number(g.metadata.level) : NaN;
+    const sel = q.levels;
+    const hit = Number.isFinite(one) && (Array.isArray(sel) ? sel.includes(one) : (sel.min === undefined || one >= sel.min) && (sel.max === undefined || one <= sel.max));
+    if (!hit) return [];
+  }
+  if (q.numbers && isMemberAxis) {
+    const nums = q.numbers;
+    keep = (v) => nums.includes(v);
+  } else if (q.numbers && !has('number')) return [];
+  if (!keep || g.levels.length === 0) return [[0, n]];
+  const out: IndexRange[] = [];
+  for (let i = 0; i < g.levels.length; i++) {
+    if (!keep(g.levels[i]!)) continue;
+    const last = out[out.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else out.push([i, i + 1]);
   }
   return out;
 }

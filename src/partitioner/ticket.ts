@@ -34,6 +34,10 @@ export interface TicketBody {
    */
   columns?: ColumnSpec[];
   groups?: string[];
+  /** Names of the output columns to send (absent = all), and exact level/member row filters. */
+  send?: string[];
+  levels?: { min?: number; max?: number } | number[];
+  numbers?: number[];
 }
 
 const PREFIX = 'wkb1.';
@@ -100,9 +104,12 @@ function checkBody(b: TicketBody): void {
   if (b.columns !== undefined && (!Array.isArray(b.columns) || b.columns.some((c) => !c || typeof c.name !== 'string' || typeof c.type !== 'string'))) throw bad('columns');
   if (b.groups !== undefined && (!Array.isArray(b.groups) || b.groups.some((g) => typeof g !== 'string'))) throw bad('groups');
   if (b.tile !== undefined && (!Array.isArray(b.tile) || b.tile.length !== 2 || !b.tile.every((v) => Number.isInteger(v) && v > 0))) throw bad('tile');
+  if (b.send !== undefined && (!Array.isArray(b.send) || b.send.some((v) => typeof v !== 'string'))) throw bad('send');
+  if (b.numbers !== undefined && (!Array.isArray(b.numbers) || !b.numbers.every(Number.isInteger))) throw bad('numbers');
+  if (b.levels !== undefined && (typeof b.levels !== 'object' || b.levels === null)) throw bad('levels');
 }
 
-export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBody, 'bbox' | 'startUs' | 'endUs' | 'tile' | 'columns' | 'groups'>): TicketBody {
+export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBody, 'bbox' | 'startUs' | 'endUs' | 'tile' | 'columns' | 'groups' | 'send' | 'levels' | 'numbers'>): TicketBody {
   const body: TicketBody = {
     v: 1,
     dataset,
@@ -120,5 +127,8 @@ export function ticketFor(dataset: string, p: Partition, filters: Pick<TicketBod
   if (filters.tile) body.tile = filters.tile;
   if (filters.columns) body.columns = filters.columns;
   if (filters.groups) body.groups = filters.groups;
+  if (filters.send) body.send = filters.send;
+  if (filters.levels) body.levels = filters.levels;
+  if (filters.numbers) body.numbers = filters.numbers;
   return body;
 }

@@ -152,11 +152,12 @@ export class DecodePool {
 
   /**
    * Streams the batches of one window, with rows outside `filter` dropped in the worker (empty
-   * batches are not sent); breaking out of the loop cancels the decode.
+   * batches are not sent) and, with `columns`, every other column dropped there too (after the
+   * filter, which may need them); breaking out of the loop cancels the decode.
    */
-  read(path: string, selection: ReadSelection, filter?: RowFilter): AsyncGenerator<ColumnBatch> {
+  read(path: string, selection: ReadSelection, filter?: RowFilter, columns?: string[]): AsyncGenerator<ColumnBatch> {
     const f = filter && hasFilter(filter) ? filter : undefined;
-    return this.stream<ColumnBatch>(this.pick(path), path, (id) => ({ type: 'read', id, path, selection, filter: f, credits: this.queueDepth }));
+    return this.stream<ColumnBatch>(this.pick(path), path, (id) => ({ type: 'read', id, path, selection, filter: f, columns, credits: this.queueDepth }));
   }
 
   /**

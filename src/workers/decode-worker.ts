@@ -8,7 +8,7 @@ import { DecodeError } from '../decoders/errors.js';
 import { fileStateStats } from '../decoders/file-state.js';
 import { detect } from '../decoders/registry.js';
 import type { ColumnBatch, DecodedChunk, DecoderPlugin } from '../decoders/types.js';
-import { filterRows } from './row-filter.js';
+import { filterRows, projectBatch } from './row-filter.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './protocol.js';
 
 if (!parentPort) throw new Error('decode-worker must run in a worker thread');
@@ -84,8 +84,11 @@ function ownsBuffer(a: ArrayBufferView): boolean {
 }
 
 function runRead(req: Extract<WorkerRequest, { type: 'read' }>): Promise<void> {
+  const keep = req.columns ? new Set(req.columns) : undefined;
   return runStream(req.id, req.credits, (plugin) => plugin.read(req.path, req.selection), req.path, (decoded: ColumnBatch) => {
-    const batch = req.filter ? filterRows(decoded, req.filter) : decoded;
+    const filtered = req.filter ? filterRows(decoded, req.filter) : decoded;
+    // Dropped columns are not transferred (their buffers stay here and are collected).
+    const batch = keep ? projectBatch(filtered, keep) : filtered;
     return batch.numRows === 0 ? null : [{ type: 'batch', id: req.id, batch }, transferList(batch)];
   });
 }

@@ -5,7 +5,7 @@ import type { ColumnBatch, DecodedChunk, FileDescription, ReadSelection, WorkSha
 
 export type WorkerRequest =
   | { type: 'describe'; id: number; path: string }
-  | { type: 'read'; id: number; path: string; selection: ReadSelection; filter?: RowFilter; credits: number }
+  | { type: 'read'; id: number; path: string; selection: ReadSelection; filter?: RowFilter; columns?: string[]; credits: number }
   | { type: 'decodeAll'; id: number; path: string; share?: WorkShare; credits: number }
   | { type: 'credit'; id: number; n: number }
   | { type: 'cancel'; id: number }

@@ -1,5 +1,5 @@
 /**
- * Exact row filtering by bbox and time, run in the decode worker right after decoding so the
+ * Exact row filtering by bbox, time, level and ensemble member, run in the decode worker right after decoding so the
  * event loop never touches rows. Partitions are planned on whole rows/columns of the grid, so a
  * window may hold cells just outside the query; this drops them so that what a client gets
  * equals the query, whatever the grid. Batches that pass whole are returned untouched (no copy);
@@ -13,10 +13,23 @@ export interface RowFilter {
   bbox?: BBox;
   startUs?: number;
   endUs?: number;
+  /** Values of the `level` column to keep: a closed range or a sorted list. */
+  levels?: { min?: number; max?: number } | number[];
+  /** Values of the `number` (ensemble member) column to keep. */
+  numbers?: number[];
 }
 
 export function hasFilter(f: RowFilter): boolean {
-  return f.bbox !== undefined || f.startUs !== undefined || f.endUs !== undefined;
+  return f.bbox !== undefined || f.startUs !== undefined || f.endUs !== undefined || f.levels !== undefined || f.numbers !== undefined;
+}
+
+/**
+ * The batch with only the named columns, in the batch's order (no copy). Pruning happens after
+ * the exact row filter, which may need coordinates the client did not ask for; an empty list
+ * keeps the row count with no columns (a count needs nothing else).
+ */
+export function projectBatch(batch: ColumnBatch, keep: ReadonlySet<string>): ColumnBatch {
+  return { numRows: batch.numRows, columns: batch.columns.filter((c) => keep.has(c.name)) };
 }
 
 export function filterRows(batch: ColumnBatch, f: RowFilter): ColumnBatch {
@@ -27,6 +40,12 @@ export function filterRows(batch: ColumnBatch, f: RowFilter): ColumnBatch {
   const time = col('time') as BigInt64Array | undefined;
   // Microsecond times fit in 53 bits: compare the two 32-bit halves as one exact double, no BigInt.
   const t32 = time && (f.startUs !== undefined || f.endUs !== undefined) ? new Int32Array(time.buffer, time.byteOffset, time.length * 2) : undefined;
+  const level = f.levels ? (col('level') as Float64Array | undefined) : undefined;
+  const levelList = Array.isArray(f.levels) ? new Set(f.levels) : undefined;
+  const levelMin = f.levels && !Array.isArray(f.levels) ? (f.levels.min ?? -Infinity) : -Infinity;
+  const levelMax = f.levels && !Array.isArray(f.levels) ? (f.levels.max ?? Infinity) : Infinity;
+  const numberCol = f.numbers ? batch.columns.find((c) => c.name === 'number') : undefined;
+  const numbers = f.numbers ? new Set(f.numbers) : undefined;
   const start = f.startUs ?? -Infinity;
   const end = f.endUs ?? Infinity;
   const [west, south, east, north] = f.bbox ?? [0, 0, 0, 0];
@@ -44,6 +63,14 @@ export function filterRows(batch: ColumnBatch, f: RowFilter): ColumnBatch {
     if (ok && t32) {
       const t = t32[2 * i + 1]! * 4294967296 + (t32[2 * i]! >>> 0);
       ok = t >= start && t <= end;
+    }
+    if (ok && level) {
+      const v = level[i]!;
+      ok = levelList ? levelList.has(v) : v >= levelMin && v <= levelMax;
+    }
+    if (ok && numbers) {
+      // A row without a member (null) matches no requested member.
+      ok = !!numberCol && (!numberCol.validity || numberCol.nullCount === 0 || (numberCol.validity[i >> 3]! & (1 << (i & 7))) !== 0) && numbers.has(numberCol.values[i] as number);
     }
     if (ok) {
       kept++;
