@@ -20,6 +20,7 @@ import copy
 import datetime as _dt
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -186,7 +187,8 @@ class WekeoReader(DataSourceReader):
     def pushFilters(self, filters: list[Filter]) -> Iterator[Filter]:
         q = self.parsed["query"]
         w, s, e, n = q.get("bbox", [-180.0, -90.0, 180.0, 90.0])
-        ranges = {"time": _Range(_iso_time(q.get("start")), _iso_time(q.get("end"))), "lat": _Range(s, n), "lon": _Range()}
+        opt_start, opt_end = _iso_time(q.get("start")), _iso_end(q.get("end"))
+        ranges = {"time": _Range(opt_start, opt_end), "lat": _Range(s, n), "lon": _Range()}
         for f in filters:
             col = f.attribute[0] if len(getattr(f, "attribute", ())) == 1 else None
             b = _bounds(f, _filter_time if col == "time" else _number) if col in ranges else None
@@ -199,10 +201,11 @@ class WekeoReader(DataSourceReader):
             if col == "lon" or not isinstance(f, _EXACT):
                 yield f
         t, lat, lon = ranges["time"], ranges["lat"], ranges["lon"]
-        if t.lo is not None:
-            q["start"] = t.lo.isoformat()
-        if t.hi is not None:
-            q["end"] = t.hi.isoformat()
+        # Rewritten only when a filter is tighter than the option (whose own wording keeps its meaning).
+        if t.lo is not None and t.lo != opt_start:
+            q["start"] = t.lo.isoformat(timespec="microseconds")
+        if t.hi is not None and t.hi != opt_end:
+            q["end"] = t.hi.isoformat(timespec="microseconds")
         s, n = max(lat.lo, -90.0), min(lat.hi, 90.0)
         if lon.lo is not None or lon.hi is not None:
             # A one-sided lon bound widens to the other convention's edge (see the module docblock).
@@ -250,6 +253,19 @@ def _iso_time(v: Any) -> _dt.datetime | None:
     except ValueError:
         return None
     return t.astimezone(_dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+
+
+def _iso_end(v: Any) -> _dt.datetime | None:
+    """An `end` option as the bridge reads it: the last microsecond of the unit it is written to
+    ("2024-01-18" is that whole day, "...T04:20" that minute; with seconds, as written)."""
+    t = _iso_time(v)
+    if t is None:
+        return None
+    m = re.match(r"^\d{4}-\d{2}-\d{2}(?:[T ](\d\d)(?::(\d\d)(?::(\d\d))?)?)?", v)
+    if m is None or m.group(3) is not None:
+        return t
+    unit = _dt.timedelta(minutes=1) if m.group(2) else _dt.timedelta(hours=1) if m.group(1) else _dt.timedelta(days=1)
+    return t + unit - _dt.timedelta(microseconds=1)
 
 
 def _filter_time(v: Any) -> _dt.datetime | None:

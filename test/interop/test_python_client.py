@@ -231,11 +231,11 @@ def test_chips_hold_the_grid_cells_of_the_points_layout(client):
     """Tiles of 8 x 8 on ncep-air (11 x 21 grid, one time step): each chip's cells are the
     points-layout values at (tile_y + i, tile_x + j) in grid order, NaN (and mask False) in the
     padding past the grid edge."""
-    points = client.read("ncep-air", start="2014-10-01", end="2014-10-01")
+    points = client.read("ncep-air", start="2014-10-01T00:00", end="2014-10-01T00:00")
     ny, nx = len(pc.unique(points.column("lat"))), len(pc.unique(points.column("lon")))
     assert (ny, nx) == (11, 21) and points.num_rows == ny * nx
     grid = points.column("air").to_numpy().reshape(ny, nx)  # rows come in grid (C) order
-    batches = list(chip_batches(client, "ncep-air", tile=(8, 8), batch_size=4, start="2014-10-01", end="2014-10-01"))
+    batches = list(chip_batches(client, "ncep-air", tile=(8, 8), batch_size=4, start="2014-10-01T00:00", end="2014-10-01T00:00"))
     assert [len(b["x"]) for b in batches] == [4, 2]  # 2 x 3 chips, re-batched to 4
     x = np.concatenate([b["x"] for b in batches])
     mask = np.concatenate([b["mask"] for b in batches])
@@ -251,7 +251,7 @@ def test_chips_hold_the_grid_cells_of_the_points_layout(client):
         np.testing.assert_array_equal(x[k, :, :, 0], want)
         np.testing.assert_array_equal(mask[k, :, :, 0], ~np.isnan(want))
     assert (~mask).sum() == 6 * 64 - ny * nx  # only the padding is missing in this file
-    filled = list(chip_batches(client, "ncep-air", tile=(8, 8), batch_size=8, fill=0.0, start="2014-10-01", end="2014-10-01"))[0]
+    filled = list(chip_batches(client, "ncep-air", tile=(8, 8), batch_size=8, fill=0.0, start="2014-10-01T00:00", end="2014-10-01T00:00"))[0]
     assert not np.isnan(filled["x"]).any() and (filled["x"][~filled["mask"]] == 0).all()
 
 
@@ -291,3 +291,13 @@ def test_token_and_tls_against_a_secured_bridge(secure_bridge):
             with pytest.raises(wekeo.WekeoUnauthenticated) as e:
                 c.read("ncep-air")
             assert "bearer token" in str(e.value) and "wrong-token" not in str(e.value)
+
+
+def test_group_is_passed_to_the_bridge(client):
+    """`group=` names a variable group (the schema metadata's wekeo.group): the default group read
+    by name equals the default read; an unknown group is the bridge's typed error."""
+    group = client.schema("era5-pressure-levels").metadata[b"wekeo.group"].decode()
+    assert client.read("era5-pressure-levels", group=group).equals(client.read("era5-pressure-levels"))
+    with pytest.raises(wekeo.WekeoError) as e:
+        client.read("era5-pressure-levels", group="no-such-group")
+    assert "no-such-group" in str(e.value)

@@ -124,10 +124,10 @@ def test_out_of_range_bounds_are_clamped_and_lon_follows_the_grid(spark, bridge,
 
 
 def test_tiles_layout_option(spark, bridge, client):
-    df = load(spark, bridge, "ncep-air", tile="8,8", start="2014-10-01", end="2014-10-01")
+    df = load(spark, bridge, "ncep-air", tile="8,8", start="2014-10-01T00:00", end="2014-10-01T00:00")
     assert dict(df.dtypes)["air"] == "array<float>"
     got = canonical(df.toArrow())
-    want = canonical(client.read("ncep-air", tile=(8, 8), start="2014-10-01", end="2014-10-01"))
+    want = canonical(client.read("ncep-air", tile=(8, 8), start="2014-10-01T00:00", end="2014-10-01T00:00"))
     assert got.num_rows == 6 and got.schema.equals(want.schema)
     for name in want.column_names:
         if pa.types.is_list(want.schema.field(name).type):  # NaN padding: compared as numpy (NaN == NaN there)
