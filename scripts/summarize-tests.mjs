@@ -37,7 +37,9 @@ if (existsSync(pytest)) parts.push(junit(pytest, 'pytest'));
 else { failed += 1; parts.push('pytest: no report'); }
 
 if (surefireDir && existsSync(surefireDir)) {
-  for (const f of readdirSync(surefireDir).filter((f) => f.startsWith('TEST-') && f.endsWith('.xml'))) junit(join(surefireDir, f), 'junit');
+  // One sub-directory per Spark line (spark-4, spark-3.5), or the reports themselves.
+  const dirs = [surefireDir, ...readdirSync(surefireDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(surefireDir, d.name))];
+  for (const dir of dirs) for (const f of readdirSync(dir).filter((f) => f.startsWith('TEST-') && f.endsWith('.xml'))) junit(join(dir, f), 'junit');
   parts.push('junit (surefire) included');
 }
 

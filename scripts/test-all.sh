@@ -17,7 +17,8 @@ echo "== pytest (pyarrow.flight interop)"
 rc=$?; if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then status=1; fi
 
 if [ -f jvm-shim/pom.xml ]; then
-  echo "== maven (Spark shim, JUnit)"
+  echo "== maven (Spark shim, JUnit): Spark 4 line (reports in jvm-shim/target/surefire-reports/spark-4)"
+  rm -rf jvm-shim/target/surefire-reports
   mvn -B -q -f jvm-shim/pom.xml verify || { status=1; touch "$OUT/maven.failed"; }
 fi
 

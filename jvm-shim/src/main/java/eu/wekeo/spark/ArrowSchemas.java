@@ -41,13 +41,18 @@ final class ArrowSchemas {
         default -> DataTypes.LongType;
       };
     }
+    if (t instanceof ArrowType.Utf8) return DataTypes.StringType;
+    if (t instanceof ArrowType.FixedSizeList && f.getChildren().size() == 1
+        && f.getChildren().get(0).getType() instanceof ArrowType.FloatingPoint cfp && cfp.getPrecision() == FloatingPointPrecision.SINGLE) {
+      return DataTypes.createArrayType(DataTypes.FloatType, true); // tiles layout chips
+    }
     if (t instanceof ArrowType.Timestamp ts && ts.getUnit() == TimeUnit.MICROSECOND && ts.getTimezone() != null) {
       return DataTypes.TimestampType;
     }
     if (t instanceof ArrowType.Utf8) return DataTypes.StringType; // level_type over several variable groups
     throw new IllegalArgumentException(
         "column " + f.getName() + " has Arrow type " + t + ", which the wekeo Spark source does not map"
-            + " (use the points layout; unsigned and list columns are not supported)");
+            + " (unsigned and variable-length list columns are not supported)");
   }
 
   static Metadata none() {

@@ -1,51 +1,119 @@
 package eu.wekeo.spark;
 
+import java.io.ByteArrayInputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.arrow.flight.CallOption;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.Criteria;
+import org.apache.arrow.flight.FlightCallHeaders;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.HeaderCallOption;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** A Flight client and its allocator, closed together. */
+/**
+ * A Flight client for one bridge location and its allocator, closed together. Carries the
+ * bearer token on every call and trusts the configured certificate for grpc+tls://. Failures
+ * become {@link WekeoBridgeException}s naming the endpoint (the bare gRPC status does not).
+ */
 final class FlightSession implements AutoCloseable {
   /** Bridge messages are at most a few MiB; allow generous headroom. */
   private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+  final String uri;
   final BufferAllocator allocator;
   final FlightClient client;
+  private final CallOption[] callOptions;
 
-  private FlightSession(BufferAllocator allocator, FlightClient client) {
+  private FlightSession(String uri, BufferAllocator allocator, FlightClient client, CallOption[] callOptions) {
+    this.uri = uri;
     this.allocator = allocator;
     this.client = client;
+    this.callOptions = callOptions;
   }
 
-  static FlightSession open(String uri) {
+  static FlightSession open(WekeoOptions o) {
+    return open(o.endpoint, o);
+  }
+
+  static FlightSession open(String uri, WekeoOptions o) {
     BufferAllocator allocator = new RootAllocator(Long.MAX_VALUE);
     try {
-      Location loc = new Location(uri.replace("grpc+tcp://", "grpc://"));
-      FlightClient client = FlightClient.builder(allocator, loc).maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
-      return new FlightSession(allocator, client);
+      URI u = new URI(uri);
+      boolean tls = "grpc+tls".equals(u.getScheme());
+      Location loc = tls ? Location.forGrpcTls(u.getHost(), u.getPort()) : Location.forGrpcInsecure(u.getHost(), u.getPort());
+      FlightClient.Builder b = FlightClient.builder(allocator, loc).maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
+      if (tls) {
+        b.useTls();
+        if (o.tlsRootCerts != null) b.trustedCertificates(new ByteArrayInputStream(o.tlsRootCerts));
+      }
+      List<CallOption> opts = new ArrayList<>();
+      if (o.token != null) {
+        FlightCallHeaders h = new FlightCallHeaders();
+        h.insert("authorization", "Bearer " + o.token);
+        opts.add(new HeaderCallOption(h));
+      }
+      return new FlightSession(uri, allocator, b.build(), opts.toArray(new CallOption[0]));
     } catch (RuntimeException | java.net.URISyntaxException e) {
       allocator.close();
-      throw new IllegalArgumentException("cannot connect to wekeo bridge at " + uri + ": " + e.getMessage(), e);
+      throw new WekeoBridgeException("cannot set up a Flight client for the wekeo bridge at " + uri + ": " + e.getMessage(), e, false);
     }
   }
 
   Schema schema(String queryJson) {
-    return client.getSchema(command(queryJson)).getSchema();
+    return call("GetSchema", () -> client.getSchema(command(queryJson), callOptions).getSchema());
   }
 
   FlightInfo info(String queryJson) {
-    return client.getInfo(command(queryJson));
+    return call("GetFlightInfo", () -> client.getInfo(command(queryJson), callOptions));
   }
 
+  List<FlightInfo> list() {
+    return call("ListFlights", () -> {
+      List<FlightInfo> out = new ArrayList<>();
+      for (FlightInfo i : client.listFlights(Criteria.ALL, callOptions)) out.add(i);
+      return out;
+    });
+  }
+
+  /** DoGet; the stream's own failures surface on next(), see {@link #translate}. */
   FlightStream stream(byte[] ticket) {
-    return client.getStream(new Ticket(ticket));
+    return call("DoGet", () -> client.getStream(new Ticket(ticket), callOptions));
+  }
+
+  <T> T call(String rpc, Supplier<T> f) {
+    try {
+      return f.get();
+    } catch (FlightRuntimeException e) {
+      throw translate(e, rpc, uri);
+    }
+  }
+
+  /** A Flight status as an error that says which bridge, what went wrong and what to do. */
+  static WekeoBridgeException translate(FlightRuntimeException e, String rpc, String uri) {
+    CallStatus s = e.status();
+    String detail = s.description() == null || s.description().isBlank() ? s.code().toString() : s.description();
+    FlightStatusCode code = s.code();
+    String msg = switch (code) {
+      case UNAVAILABLE -> "no wekeo bridge answered at " + uri + " (" + detail + "): is `wekeo serve` running there, and is the endpoint option right?";
+      case UNAUTHENTICATED -> "the wekeo bridge at " + uri + " refused the request as unauthenticated (" + detail + "): set option \"token\" (or spark.wekeo.token)";
+      case UNAUTHORIZED -> "the wekeo bridge at " + uri + " refused the request (" + detail + ")";
+      case INVALID_ARGUMENT, NOT_FOUND -> "the wekeo bridge at " + uri + " rejected the query: " + detail;
+      default -> "wekeo bridge " + rpc + " at " + uri + " failed with " + code + ": " + detail;
+    };
+    return new WekeoBridgeException(msg, e, code == FlightStatusCode.UNAVAILABLE, code == FlightStatusCode.NOT_FOUND);
   }
 
   static FlightDescriptor command(String json) {

@@ -9,13 +9,13 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /** Creates columnar readers on executors; rows are never materialised by the source. */
 public final class WekeoPartitionReaderFactory implements PartitionReaderFactory {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
-  private final String endpoint;
+  private final WekeoOptions options;
   private final StructType schema;
 
-  WekeoPartitionReaderFactory(String endpoint, StructType schema) {
-    this.endpoint = endpoint;
+  WekeoPartitionReaderFactory(WekeoOptions options, StructType schema) {
+    this.options = options;
     this.schema = schema;
   }
 
@@ -26,7 +26,7 @@ public final class WekeoPartitionReaderFactory implements PartitionReaderFactory
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
-    return new WekeoColumnarReader((WekeoInputPartition) partition, endpoint, schema);
+    return new WekeoColumnarReader((WekeoInputPartition) partition, options, schema);
   }
 
   @Override

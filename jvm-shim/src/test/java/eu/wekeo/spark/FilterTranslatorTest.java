@@ -3,6 +3,7 @@ package eu.wekeo.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -11,6 +12,7 @@ import org.apache.spark.sql.sources.EqualTo;
 import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.sources.GreaterThan;
 import org.apache.spark.sql.sources.GreaterThanOrEqual;
+import org.apache.spark.sql.sources.In;
 import org.apache.spark.sql.sources.IsNotNull;
 import org.apache.spark.sql.sources.LessThan;
 import org.apache.spark.sql.sources.LessThanOrEqual;
@@ -85,6 +87,31 @@ class FilterTranslatorTest {
     assertArrayEquals(new double[] {-10, 30, 10, 40}, c.bbox());
     assertEquals(T1, c.start);
     assertEquals(Instant.parse("2024-01-10T00:00:00Z"), c.end);
+  }
+
+  @Test
+  void contradictoryAndOutOfRangeBounds() {
+    assertTrue(t(new GreaterThan("lat", 50.0), new LessThan("lat", 40.0)).constraints.isEmpty());
+    assertTrue(t(new GreaterThan("lat", 100.0)).constraints.isEmpty());
+    assertTrue(t(new GreaterThan("lon", 50.0), new LessThan("lon", 30.0)).constraints.isEmpty(), "raw longitudes, not a wrap");
+    assertTrue(t(new GreaterThan("time", Timestamp.from(T2)), new LessThan("time", Timestamp.from(T1))).constraints.isEmpty());
+    assertTrue(t(new EqualTo("level", 500.0), new EqualTo("level", 850.0)).constraints.isEmpty());
+    FilterTranslator.Constraints c = t(new GreaterThanOrEqual("lat", -100.0), new GreaterThan("lon", -400.0)).constraints;
+    assertTrue(!c.isEmpty());
+    assertNull(c.bbox(), "the whole globe is no bbox");
+    assertArrayEquals(new double[] {-180, -90, 360, 45}, t(new GreaterThanOrEqual("lat", -100.0), new LessThan("lat", 45.0)).constraints.bbox());
+  }
+
+  @Test
+  void levelsAndNumbers() {
+    FilterTranslator.Constraints c = t(new In("level", new Object[] {500.0, 850.0, 1000.0}), new LessThan("level", 900.0), new In("number", new Object[] {5, 2, null})).constraints;
+    assertEquals(java.util.List.of(500.0, 850.0), c.levels());
+    assertEquals(java.util.List.of(2L, 5L), c.numbers());
+    FilterTranslator.Constraints r = t(new GreaterThanOrEqual("level", 300.0), new GreaterThan("number", 1.5), new LessThanOrEqual("number", 4)).constraints;
+    assertArrayEquals(new double[] {300.0, Double.NaN}, (double[]) r.levels());
+    assertEquals(java.util.List.of(2L, 3L, 4L), r.numbers());
+    assertEquals("{\"dataset\":\"d\",\"levels\":{\"min\":300.0},\"numbers\":[2,3,4]}",
+        QueryBuilder.toJson(WekeoOptions.parse(java.util.Map.of("dataset", "d")), r, null, null));
   }
 
   @Test

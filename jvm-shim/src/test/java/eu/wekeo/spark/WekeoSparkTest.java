@@ -32,13 +32,15 @@ class WekeoSparkTest {
 
   static Process bridge;
   static String endpoint;
+  static String metricsUrl;
   static SparkSession spark;
   static JsonNode oracle;
 
   @BeforeAll
   static void start() throws Exception {
+    if (spark != null) return;
     if (!Files.exists(REPO.resolve("dist/cli/main.js"))) fail("dist/ is missing: run `npm run build` in " + REPO + " (./dev test does it)");
-    ProcessBuilder pb = new ProcessBuilder("node", "bin/wekeo.js", "serve", "--host", "127.0.0.1", "--port", "0", "--target-rows", "50000", "--workers", "2");
+    ProcessBuilder pb = new ProcessBuilder("node", "bin/wekeo.js", "serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--target-rows", "50000", "--workers", "2");
     pb.directory(REPO.toFile());
     pb.redirectError(ProcessBuilder.Redirect.INHERIT);
     bridge = pb.start();
@@ -47,22 +49,30 @@ class WekeoSparkTest {
     Matcher m = Pattern.compile("wekeo-bridge listening on (grpc://\\S+)").matcher(first == null ? "" : first);
     if (!m.find()) fail("bridge did not start, first line: " + first);
     endpoint = m.group(1);
+    String second = out.readLine();
+    Matcher h = Pattern.compile("wekeo-bridge http on (http://\\S+)").matcher(second == null ? "" : second);
+    if (!h.find()) fail("bridge printed no http line, second line: " + second);
+    metricsUrl = h.group(1) + "/metrics";
     Thread drain = new Thread(() -> out.lines().forEach(l -> {}));
     drain.setDaemon(true);
     drain.start();
     spark = SparkSession.builder().master("local[2]").appName("wekeo-shim-test")
         .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.catalog.wekeo", WekeoCatalog.class.getName())
+        .config("spark.sql.catalog.wekeo.endpoint", endpoint).getOrCreate();
     oracle = new ObjectMapper().readTree(new File(REPO.toFile(), "test/fixtures/netcdf/" + CMEMS + ".oracle.json"));
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (spark != null) spark.stop();
+    spark = null;
     if (bridge != null) {
       bridge.destroy();
       bridge.waitFor(10, TimeUnit.SECONDS);
     }
+    bridge = null;
   }
 
   static JsonNode decoded(String var) {
