@@ -44,7 +44,9 @@ public final class WekeoCatalog implements TableCatalog {
     try (FlightSession s = FlightSession.open(WekeoOptions.parse(options, false))) {
       for (FlightInfo i : s.list()) {
         List<String> path = i.getDescriptor().getPath();
-        if (!path.isEmpty()) out.add(Identifier.of(new String[0], path.get(0)));
+        // PATH [dataset, group] flights are a dataset's variable groups, not tables of their own (yet).
+        if (path.size() == 1) out.add(Identifier.of(new String[0], path.get(0)));
+        else if (!path.isEmpty()) continue;
         else if (i.getDescriptor().getCommand() != null) out.add(Identifier.of(new String[0], new String(i.getDescriptor().getCommand(), StandardCharsets.UTF_8)));
       }
     }
