@@ -31,11 +31,12 @@ HALF = 0.005  # half side of a lookup bbox, degrees
 POS_TOL = 2e-4  # position agreement with the reference tool, degrees
 JPEG_TOL = 12  # two JPEG decoders differ by a few levels (test/decoders/geotiff/corpus.test.ts)
 NARROW_PER_FILE = 3
+FILTERED = bool(os.environ.get("WEKEO_REACH_FILES"))  # a subset of the corpus: no minimum sample count
 
 
 @pytest.fixture(scope="module")
 def reach_bridge(tmp_path_factory):
-    only = os.environ.get("WEKEO_REACH_FILES")  # comma-separated name parts, to iterate on a few files
+    only = os.environ.get("WEKEO_REACH_FILES")  # comma-separated name parts, to check a few files
     files = [f for f in corpus_files() if not only or any(p in f.name for p in only.split(","))]
     if not files:
         pytest.skip("no reference corpus here")
@@ -270,7 +271,7 @@ def test_every_positioned_sample_is_found_by_bbox(reach_bridge):
     print(f"\n{checked} positioned samples checked, {missing} unreachable")
     for f, p in problems.items():
         print(f"{f}: {len(p)} unreachable", *p[:12], sep="\n  ")
-    assert checked > 5000 and not problems, json.dumps(report, indent=1)
+    assert (checked > 5000 or FILTERED) and not problems, json.dumps(report, indent=1)
 
 
 def test_named_variable_at_minute_precision(reach_bridge):
@@ -296,7 +297,7 @@ def test_named_variable_at_minute_precision(reach_bridge):
             if why:
                 problems.append(f"{path.name} {s['where']}: {why}")
     client.close()
-    assert checked > 100 and problems == [], "\n".join(problems)
+    assert (checked > 100 or FILTERED) and problems == [], "\n".join(problems)
 
 
 def test_groups_are_listed_and_addressable(reach_bridge):
