@@ -63,7 +63,9 @@ export async function exportParquet(plan: PlannedExport, opts: ExportOptions): P
   const hasLat = plan.schema.fields.some((f) => f.name === 'lat' || f.name === 'lat_min');
   const latBand = !hasLat ? 0 : (opts.latBand ?? (plan.rows > AUTO_LAT_BAND_ROWS ? AUTO_LAT_BAND_DEGREES : 0));
   const fileOpts = { compression: opts.compression ?? 'zstd', rowGroupRows: opts.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS };
-  const maxOpen = Math.max(1, opts.maxOpenFiles ?? 4);
+  // Each time step of a grid visits every latitude band: keep one file open per band (plus a
+  // few), or every step would close and reopen them and leave hundreds of small parts.
+  const maxOpen = Math.max(1, opts.maxOpenFiles ?? (latBand > 0 ? 4 + Math.ceil(180 / latBand) + 1 : 4));
   const progress = new ExportProgress(opts.progress ?? null, plan.rows);
 
   const open = new Map<string, ParquetFileWriter>(); // insertion order = least recently used first
