@@ -17,9 +17,12 @@ echo "== pytest (pyarrow.flight interop)"
 rc=$?; if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then status=1; fi
 
 if [ -f jvm-shim/pom.xml ]; then
-  echo "== maven (Spark shim, JUnit): Spark 4 line (reports in jvm-shim/target/surefire-reports/spark-4)"
+  # One jar per Spark line (jvm-shim/target/wekeo-spark_<line>_<scala>-<version>.jar), each JUnit-tested.
   rm -rf jvm-shim/target/surefire-reports
+  echo "== maven (Spark shim, JUnit): Spark 4 line"
   mvn -B -q -f jvm-shim/pom.xml verify || { status=1; touch "$OUT/maven.failed"; }
+  echo "== maven (Spark shim, JUnit): Spark 3.5 line"
+  mvn -B -q -f jvm-shim/pom.xml -Pspark35 verify || { status=1; touch "$OUT/maven.failed"; }
 fi
 
 node scripts/summarize-tests.mjs "$OUT" jvm-shim/target/surefire-reports || status=1
