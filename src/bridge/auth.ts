@@ -102,17 +102,47 @@ export function basicPassword(header: string | undefined): string | undefined {
 export const PUBLIC_HTTP_PATHS: ReadonlySet<string> = new Set(['/healthz']);
 
 /**
- * HTTP: the bearer header, or `?token=` for a browser. The token parameter is removed from the
- * URL the handlers (and request logs) see: `url` is the request path without it.
+ * HTTP: the bearer header, or `?token=` for a browser, or the cookie a `?token=` request set
+ * (`setCookie`): a page opened with `?token=` then loads its images (the catalog page's
+ * quicklooks) without the token in every URL. The token parameter is removed from the URL the
+ * handlers (and request logs) see: `url` is the request path without it.
  */
-export function authorizeHttp(tokens: AuthTokens, url: string, authorization: string | undefined): { ok: boolean; url: string } {
+export function authorizeHttp(tokens: AuthTokens, url: string, authorization: string | undefined, cookie?: string): { ok: boolean; url: string; setCookie?: string } {
   const u = new URL(url, 'http://bridge');
   const fromQuery = u.searchParams.get('token') ?? undefined;
   if (u.searchParams.has('token')) u.searchParams.delete('token');
   const clean = `${u.pathname}${u.search}`;
   if (!tokens.enabled || PUBLIC_HTTP_PATHS.has(u.pathname)) return { ok: true, url: clean };
-  const candidate = bearerToken(authorization) ?? fromQuery;
-  return { ok: tokens.valid(candidate), url: clean };
+  const bearer = bearerToken(authorization);
+  if (bearer !== undefined || fromQuery !== undefined) {
+    const candidate = bearer ?? fromQuery;
+    const ok = tokens.valid(candidate);
+    return { ok, url: clean, ...(ok && bearer === undefined && fromQuery !== undefined ? { setCookie: fromQuery } : {}) };
+  }
+  return { ok: tokens.valid(cookieToken(cookie)), url: clean };
+}
+
+/** Name of the cookie that carries a browser's token after a `?token=` request. */
+export const TOKEN_COOKIE = 'wekeo_token';
+
+/** The Set-Cookie value for a token given as `?token=`: HttpOnly, this site only, whole bridge. */
+export function tokenCookie(token: string, secure: boolean): string {
+  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`;
+}
+
+function cookieToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Loopback addresses a server may bind to without authentication. */

@@ -19,7 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import { RecordBatch, Schema } from 'apache-arrow';
 import { PlanError } from '../partitioner/plan.js';
-import { AuthError, authorizeHttp, type AuthTokens } from './auth.js';
+import { AuthError, authorizeHttp, tokenCookie, type AuthTokens } from './auth.js';
 import { quote } from '../text/quote.js';
 import type { BridgeCore } from './core.js';
 import { clientMessage, HTTP_CODE, logUnexpected, statusOf } from './errors.js';
@@ -55,8 +55,9 @@ export async function startHttpServer(core: BridgeCore, host: string, port: numb
     res.on('close', () => track.end(res.writableFinished ? String(res.statusCode) : 'aborted', error));
     if (security.auth) {
       // The token is taken out of req.url before any handler (or log) sees it.
-      const a = authorizeHttp(security.auth, req.url ?? '/', req.headers.authorization);
+      const a = authorizeHttp(security.auth, req.url ?? '/', req.headers.authorization, req.headers.cookie);
       req.url = a.url;
+      if (a.setCookie !== undefined) res.setHeader('set-cookie', tokenCookie(a.setCookie, security.tls !== undefined));
       if (!a.ok) {
         const err = new AuthError();
         res.writeHead(HTTP_CODE[statusOf(err)], { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });

@@ -49,7 +49,11 @@ describe('AuthTokens', () => {
 
   it('takes ?token= out of the URL handlers see', () => {
     const t = new AuthTokens(['s3']);
-    expect(authorizeHttp(t, '/stream?dataset=a&token=s3&bbox=1', undefined)).toEqual({ ok: true, url: '/stream?dataset=a&bbox=1' });
+    expect(authorizeHttp(t, '/stream?dataset=a&token=s3&bbox=1', undefined)).toEqual({ ok: true, url: '/stream?dataset=a&bbox=1', setCookie: 's3' });
+    // The cookie a ?token= request set lets a page's images in; a wrong one, or none, does not.
+    expect(authorizeHttp(t, '/datasets/a/quicklook.png?variable=v', undefined, 'x=1; wekeo_token=s3').ok).toBe(true);
+    expect(authorizeHttp(t, '/datasets/a/quicklook.png?variable=v', undefined, 'wekeo_token=no').ok).toBe(false);
+    expect(authorizeHttp(t, '/datasets', 'Bearer s3', 'wekeo_token=no')).toEqual({ ok: true, url: '/datasets' });
     expect(authorizeHttp(t, '/stream?token=no', undefined)).toEqual({ ok: false, url: '/stream' });
     expect(authorizeHttp(t, '/datasets', 'Bearer s3').ok).toBe(true);
     expect(authorizeHttp(t, '/healthz', undefined).ok).toBe(true); // probes carry no token

@@ -181,6 +181,24 @@ def test_https_takes_the_bearer_header_or_a_token_parameter(secure, certs):
         assert json.loads(body) == {"error": REFUSED, "status": "UNAUTHENTICATED"}
 
 
+def test_catalog_page_opened_with_a_token_loads_its_quicklooks_by_cookie(secure, certs):
+    # A browser opens /?token=...; its <img> requests carry no token, only the cookie that set.
+    ctx = ssl.create_default_context(cafile=str(certs / "cert.pem"))
+    with urllib.request.urlopen(f"{secure.http}/?token={FILE_TOKENS[0]}", context=ctx, timeout=60) as r:
+        assert r.status == 200
+        cookie = r.headers["set-cookie"]
+        page = r.read().decode()
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" in cookie
+    src = re.search(r'<img src="([^"]+quicklook[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "token" not in src
+    jar = cookie.split(";")[0]
+    status, body = https_get(secure, certs, src, {"Cookie": jar})
+    assert status == 200 and body[:8] == b"\x89PNG\r\n\x1a\n"
+    for bad in ("wekeo_token=" + WRONG, "other=1"):
+        status, body = https_get(secure, certs, src, {"Cookie": bad})
+        assert status == 401 and json.loads(body)["status"] == "UNAUTHENTICATED"
+
+
 def test_no_token_appears_in_the_bridge_output(secure, tls_client, certs):
     # Failures of every kind were caused above; make one more unexpected error with a token in the query.
     https_get(secure, certs, f"/plan?dataset=nope&token={FILE_TOKENS[0]}")
