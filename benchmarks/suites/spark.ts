@@ -30,11 +30,11 @@ const METRICS = [
   { name: 'vs_parquet', label: 'wekeo / parquet', unit: 'x', target: VS_PARQUET, better: 'higher' as const },
 ];
 
-/** The shim jar, built with Maven when it is missing (and Maven is there). */
+/** The Spark 4 shim jar (the venv's pyspark is 4.x), built with Maven when it is missing (and Maven is there). */
 function shimJar(log: (s: string) => void): string | string[] {
   const dir = join(ROOT, 'jvm-shim', 'target');
   const find = (): string | undefined =>
-    existsSync(dir) ? readdirSync(dir).find((f) => /^wekeo-spark-.*\.jar$/.test(f) && !f.startsWith('original-')) : undefined;
+    existsSync(dir) ? readdirSync(dir).find((f) => /^wekeo-spark_4_2\.13-.*\.jar$/.test(f) && !f.startsWith('original-')) : undefined;
   let jar = find();
   if (!jar) {
     log('building the Spark shim (mvn -q -DskipTests package)');

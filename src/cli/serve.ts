@@ -121,7 +121,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       `  info = c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps({"dataset": "${first}"}))${opt})`,
       `  table = pa.concat_tables(c.do_get(e.ticket${opt}).read_all() for e in info.endpoints)`,
       '',
-      'Read it from Spark (jar: jvm-shim/target/wekeo-spark-*.jar):',
+      'Read it from Spark (jar: jvm-shim/target/wekeo-spark_4_2.13-*.jar; Spark 3.5: wekeo-spark_3.5_2.12-*.jar):',
       `  spark.read.format("wekeo").option("endpoint", "${uri}").option("dataset", "${first}").load()`,
       ...(http
         ? [
