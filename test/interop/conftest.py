@@ -40,7 +40,8 @@ def decoded(name, var):
 
 
 def _serve(extra_args):
-    """Starts `wekeo serve` with extra arguments; yields its gRPC/HTTP addresses."""
+    """Starts `wekeo serve` with extra arguments; yields its gRPC/HTTP addresses, the process and
+    the stderr lines it has written so far (request logs, warnings)."""
     cli = ROOT / "bin" / "wekeo.js"
     if not (ROOT / "dist" / "cli" / "main.js").exists():
         pytest.fail("dist/ is missing: build with `npm run build` (./dev test does it)")
@@ -60,8 +61,9 @@ def _serve(extra_args):
         h = re.match(r"wekeo-bridge http on (http://\S+)", second)
         # Drain the rest of stdout so the child never blocks on a full pipe.
         threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-        threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-        yield {"grpc": m.group(1), "http": h.group(1) if h else None, "proc": proc}
+        stderr = []
+        threading.Thread(target=lambda: [stderr.append(l) for l in proc.stderr], daemon=True).start()
+        yield {"grpc": m.group(1), "http": h.group(1) if h else None, "proc": proc, "stderr": stderr}
     finally:
         proc.terminate()
         try:

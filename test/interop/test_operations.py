@@ -4,8 +4,6 @@ stderr (never the token from a URL).
 """
 import json
 import re
-import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,31 +12,13 @@ import pyarrow as pa
 import pyarrow.flight as fl
 import pytest
 
-from conftest import ROOT
+from conftest import _serve
 
 
 @pytest.fixture(scope="module")
 def ops():
     """A bridge with JSON request logs; its stderr lines are collected."""
-    proc = subprocess.Popen(
-        ["node", str(ROOT / "bin" / "wekeo.js"), "serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0",
-         "--target-rows", "50000", "--workers", "2", "--log-format", "json"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        grpc = re.match(r"wekeo-bridge listening on (grpc://\S+)", proc.stdout.readline())
-        http = re.match(r"wekeo-bridge http on (http://\S+)", proc.stdout.readline())
-        assert grpc and http, "bridge did not start"
-        lines = []
-        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-        threading.Thread(target=lambda: [lines.append(l) for l in proc.stderr], daemon=True).start()
-        yield {"grpc": grpc.group(1), "http": http.group(1), "stderr": lines}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    yield from _serve(["--log-format", "json"])
 
 
 def get(url):
