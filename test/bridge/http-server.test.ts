@@ -5,9 +5,10 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { tableFromIPC } from 'apache-arrow';
+import { RecordBatch, Table, tableFromIPC } from 'apache-arrow';
 import { BridgeCore } from '../../src/bridge/core.js';
 import { startHttpServer } from '../../src/bridge/http-server.js';
+import { parseCommand } from '../../src/bridge/query.js';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { EMBEDDED_CATALOG, LocalSource } from '../../src/catalog/local-source.js';
 import { DecodePool } from '../../src/workers/decode-pool.js';
@@ -29,7 +30,8 @@ afterAll(async () => {
 function get(path: string, slow: boolean): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     // A tiny receive buffer and pauses make the server hit backpressure again and again.
-    const req = request({ host: '127.0.0.1', port: http.port, path, highWaterMark: 1024 }, (res) => {
+    // A fresh connection each time: a kept-alive one the server closes when idle races the next request (ECONNRESET).
+    const req = request({ host: '127.0.0.1', port: http.port, path, highWaterMark: 1024, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => {
         chunks.push(c);
@@ -69,4 +71,47 @@ it('answers an unknown dataset with 404 and a JSON error', async () => {
   const { status, body } = await get('/stream?dataset=nope', false);
   expect(status).toBe(404);
   expect(JSON.parse(body.toString()).error).toMatch(/unknown dataset "nope"/);
+});
+
+/** Every row of a query read through the core (what Flight's DoGet of each endpoint sends). */
+async function coreTable(query: Record<string, unknown>) {
+  const core = new BridgeCore(new Catalog([new LocalSource(EMBEDDED_CATALOG)], (p) => pool.describe(p)), pool, { targetRows: 20_000, secret: 'test', cacheBytes: 0 });
+  const planned = await core.planQuery(parseCommand(JSON.stringify(query)));
+  const batches: RecordBatch[] = [];
+  for (const t of planned.tickets) for await (const m of core.streamTicket(t.ticket)) if (m instanceof RecordBatch) batches.push(m);
+  return new Table(planned.schema, batches);
+}
+
+it('/stream and /plan with group= read that variable group only (ids with commas too)', async () => {
+  const gridGroup = 'time,latitude,longitude';
+  const grid = await get(`/stream?dataset=cmems-currents&group=${encodeURIComponent(gridGroup)}&variables=uo&bbox=-30,10,20,45`, false);
+  expect(grid.status).toBe(200);
+  const t = tableFromIPC(grid.body);
+  expect(t.schema.metadata.get('wekeo.group')).toBe(gridGroup);
+  expect(t.schema.fields.map((f) => f.name)).toEqual(['time', 'lat', 'lon', 'uo']);
+  const expected = await coreTable({ dataset: 'cmems-currents', group: gridGroup, variables: ['uo'], bbox: [-30, 10, 20, 45] });
+  expect(t.numRows).toBe(expected.numRows);
+  expect(t.numRows).toBeGreaterThan(1000);
+  for (const name of ['time', 'lat', 'lon', 'uo']) expect(t.getChild(name)!.toArray()).toEqual(expected.getChild(name)!.toArray());
+
+  // The scalar `depth` lives in an array-layout group of its own: named, it is read alone.
+  const scalar = await get(`/stream?dataset=cmems-currents&group=${encodeURIComponent('(scalar)')}`, false);
+  expect(scalar.status).toBe(200);
+  const s = tableFromIPC(scalar.body);
+  expect(s.schema.metadata.get('wekeo.group')).toBe('(scalar)');
+  expect(s.schema.fields.map((f) => f.name)).toContain('depth');
+  expect(s.schema.fields.map((f) => f.name)).not.toContain('uo');
+  const sExpected = await coreTable({ dataset: 'cmems-currents', group: '(scalar)' });
+  expect(s.numRows).toBe(sExpected.numRows);
+  expect(s.getChild('depth')!.toArray()).toEqual(sExpected.getChild('depth')!.toArray());
+
+  const plan = JSON.parse((await get(`/plan?dataset=cmems-currents&group=${encodeURIComponent(gridGroup)}&variables=uo&bbox=-30,10,20,45`, false)).body.toString()) as { total_records: number; fields: Array<{ name: string }> };
+  expect(plan.total_records).toBe(t.numRows);
+  expect(plan.fields.map((f) => f.name)).toEqual(['time', 'lat', 'lon', 'uo']);
+});
+
+it('/stream with an unknown group= is a typed JSON error naming it', async () => {
+  const { status, body } = await get('/stream?dataset=cmems-currents&group=no-such-group', false);
+  expect(status).toBe(400);
+  expect(JSON.parse(body.toString()).error).toMatch(/no variable group "no-such-group"; groups: .*time,latitude,longitude/);
 });
