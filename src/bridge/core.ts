@@ -12,6 +12,7 @@ import type { ColumnBatch, ColumnSpec, VariableGroup } from '../decoders/types.j
 import { DEFAULT_TARGET_BYTES, DEFAULT_TARGET_ROWS, plan, PlanError, type PartitionExtent, type PlannedFile } from '../partitioner/plan.js';
 import { TicketCodec, ticketFor, type TicketBody } from '../partitioner/ticket.js';
 import type { DecodePool } from '../workers/decode-pool.js';
+import { RunningStreams } from './actions.js';
 import { MAX_FLIGHT_MESSAGE_BYTES } from './flight-data.js';
 import { renameFile } from './errors.js';
 import { BridgeMetrics } from './metrics.js';
@@ -61,6 +62,8 @@ export class BridgeCore {
   readonly cache: PartitionCache;
   readonly metrics: BridgeMetrics;
   readonly requestLog: RequestLog;
+  /** Streams running by ticket, Flight DoGet and HTTP alike, so CancelFlightInfo stops and refuses both. */
+  readonly streams = new RunningStreams();
   /** Flight endpoint as clients reach it (set once the Flight server is bound), for pages and snippets. */
   flightUri: string | undefined;
   /** The instances sharing this catalog and secret (`--peers`); absent for a lone bridge. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { RecordBatch, Schema } from 'apache-arrow';
-import { ACTIONS, runAction, RunningStreams, StreamCancelledError } from './actions.js';
+import { ACTIONS, runAction, StreamCancelledError } from './actions.js';
 import { AuthError, type AuthTokens } from './auth.js';
 import type { GroupSummary } from '../catalog/types.js';
 import type { BridgeCore, PlannedQuery } from './core.js';
@@ -82,7 +82,7 @@ export function createFlightService(core: BridgeCore, opts: FlightServerOptions)
     DoGet: { ...base.DoGet!, responseSerialize: (b: Buffer) => b },
   };
 
-  const streams = new RunningStreams();
+  const streams = core.streams;
 
   const flightInfo = async (q: BridgeQuery, descriptor: FlightInfoMessage['flight_descriptor']): Promise<FlightInfoMessage> => {
     const planned = await core.planQuery(q);

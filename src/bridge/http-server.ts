@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import { RecordBatch, Schema } from 'apache-arrow';
 import { PlanError } from '../partitioner/plan.js';
+import { StreamCancelledError } from './actions.js';
 import { AuthError, authorizeHttp, tokenCookie, type AuthTokens } from './auth.js';
 import { quote } from '../text/quote.js';
 import type { BridgeCore } from './core.js';
@@ -209,19 +210,33 @@ function drainOrClose(res: ServerResponse): Promise<void> {
   });
 }
 
-/** Concatenates partitions into one stream: the schema once, then every batch. */
+/**
+ * Concatenates partitions into one stream: the schema once, then every batch. A ticket whose
+ * FlightInfo was cancelled (CancelFlightInfo) is refused with 409 CANCELLED before the response
+ * starts, and a running one is cut off (the connection reset, so the IPC stream has no end-of-stream
+ * marker and no reader takes it for complete), as DoGet ends with CANCELLED.
+ */
 async function streamTickets(core: BridgeCore, tickets: Buffer[], req: IncomingMessage, res: ServerResponse, track: RequestTracker): Promise<void> {
   let closed = false;
+  let cancelled = false;
   req.on('close', () => (closed = true));
   let schemaSent = false;
   const write = async (b: Buffer) => {
     if (!res.write(b)) await drainOrClose(res);
   };
   const closeStream = core.metrics.streamOpened();
+  const unregister = tickets.map((t) =>
+    core.streams.add(t, () => {
+      cancelled = closed = true;
+      // Before the first byte the loop answers 409 itself; after it, only a reset can say so.
+      if (res.headersSent) res.destroy(new StreamCancelledError());
+    }),
+  );
   try {
     for (const ticket of tickets) {
+      if (core.streams.isCancelled(ticket)) throw new StreamCancelledError();
       for await (const item of core.streamTicket(ticket, () => closed)) {
-        if (closed) return;
+        if (closed) break;
         if (item instanceof Schema) {
           track.dataset ??= item.metadata.get('wekeo.dataset');
           if (schemaSent) continue;
@@ -237,11 +252,15 @@ async function streamTickets(core: BridgeCore, tickets: Buffer[], req: IncomingM
           await write(msg);
         }
       }
+      if (closed) break;
     }
+    if (cancelled) throw new StreamCancelledError(); // logged and counted as the cancel it was
+    if (closed) return;
     if (!schemaSent) throw new PlanError('query selects no data');
     track.sent(0, EOS.length);
     res.end(EOS);
   } finally {
+    for (const u of unregister) u();
     closeStream();
   }
 }
