@@ -5,7 +5,6 @@
  * decoded block is handed out once and converted into the output arrays by the caller; nothing is
  * cached, so a caller that wants each block decoded once asks for whole block rows.
  */
-import { readv } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { inflateBound, inflateInto } from '../codecs/inflate.js';
 import { zstdFrames, type ZstdFrames } from '../codecs/zstd.js';
@@ -13,6 +12,7 @@ import { CodecError, decodeLzw, decodePackBits, LZW_SLACK } from './block-codecs
 import { blockStride, sampleBytes, type RasterLayout } from './layout.js';
 import { wasmLzw } from './lzw-wasm.js';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.js';
+import { breathe, preadFully, preadvFully } from '../pread.js';
 
 /** Neighbouring blocks closer than this are fetched in one read (the gap is read and dropped). */
 const MERGE_GAP = 64 * 1024;
@@ -89,7 +89,9 @@ export class BlockReader {
       let buf = this.readBuffers[reads];
       if (!buf || buf.length < span) buf = this.readBuffers[reads] = Buffer.allocUnsafeSlow(span);
       reads++;
-      const { bytesRead } = await this.fh.read(buf, 0, span, first.at);
+      // Synchronous, as the NetCDF readers (pread.ts says why); breathe() keeps the worker's heartbeat.
+      await breathe();
+      const bytesRead = preadFully(this.fh.fd, buf, 0, span, first.at);
       for (let j = k; j < m; j++) {
         const o = order[j]!;
         const from = o.at - first.at;
@@ -125,7 +127,8 @@ export class BlockReader {
         end = s.at + s.dest.length;
       }
       const want = end - start;
-      const got = await new Promise<number>((resolve, reject) => readv(this.fh.fd, iov, start, (e, n) => (e ? reject(e) : resolve(n))));
+      await breathe();
+      const got = preadvFully(this.fh.fd, iov, start);
       if (got !== want) throw new CodecError(`${want} bytes at offset ${start} run past the end of the file`);
     }
   }

@@ -15,6 +15,9 @@ import { blockIndex, blockRows, blockStride, sampleBytes, type RasterLayout } fr
 import { floatRowsInto } from './predictor.js';
 import { simdKernel, type SimdKernel } from './predictor-simd.js';
 
+/** Row segments gathered before they are read (the iovecs of about one readv). */
+const SCATTER_BATCH = 1024;
+
 /** A band to fill: its TIFF sample (0-based) and its output. */
 export interface DirectBand {
   sample: number;
@@ -197,6 +200,12 @@ async function readInPlace(reader: BlockReader, l: RasterLayout, wanted: WantedB
         segments.push({ at: at + (r * p.pitch + p.c0) * bytes, dest: u8.subarray(k * bytes, (k + cols) * bytes) });
       }
       touched.add(b.out);
+    }
+    // Read as we go, about one readv's worth at a time: a 4000² tiled raster has 64k row segments,
+    // and holding them all until one scatter made each pass end in a mark-compact GC.
+    if (segments.length >= SCATTER_BATCH) {
+      await reader.scatter(segments);
+      segments.length = 0;
     }
   }
   await reader.scatter(segments);

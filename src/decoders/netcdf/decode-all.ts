@@ -10,7 +10,7 @@ import { analyseFile } from './analysis.js';
 import type { NcType } from '../cf/variable.js';
 import { TYPE_BYTES } from './backend.js';
 import { openBackend } from './open.js';
-import { breathe } from './pread.js';
+import { breathe } from '../pread.js';
 
 export async function* decodeAll(path: string, share?: WorkShare): AsyncGenerator<DecodedChunk> {
   const { desc } = await analyseFile(path);

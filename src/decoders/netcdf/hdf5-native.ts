@@ -9,7 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { planChunked, readChunked, type ChunkedDataset } from './hdf5-chunked.js';
 import type { Filter } from './hdf5-filters.js';
 import { readSuperblock, type ReadAt, type Superblock } from './hdf5-format.js';
-import { preadFully } from './pread.js';
+import { preadFully } from '../pread.js';
 
 /** What h5wasm tells about a chunked numeric dataset. */
 export interface DatasetFacts {

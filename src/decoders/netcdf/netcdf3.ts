@@ -9,7 +9,7 @@ import { DecodeError, MAX_VALUES_PER_READ } from '../errors.js';
 import { uninitialisedBytes } from '../cf/buffers.js';
 import type { AttrValue, NcArray, NcType, NcVariable } from '../cf/variable.js';
 import { TYPE_BYTES, type NcBackend } from './backend.js';
-import { preadFully } from './pread.js';
+import { preadFully } from '../pread.js';
 import { CdfHeaderError, NeedMoreBytes, parseCdfHeader, type CdfAttribute, type CdfHeader } from './cdf-header.js';
 
 /** Largest header we try to parse (headers of real files are a few KB to a few MB). */

@@ -9,7 +9,7 @@ import type { ColumnBatch, ColumnData, IndexRange, ReadSelection } from '../type
 import { axisRange, DEFAULT_BATCH_BYTES } from '../window.js';
 import type { ArrayLayout, Grouping } from './layout.js';
 import { openBackend } from './open.js';
-import { breathe } from './pread.js';
+import { breathe } from '../pread.js';
 import { timeColumns } from './time-columns.js';
 
 export async function* readArrayWindow(path: string, g: Grouping & { layout: ArrayLayout }, sel: ReadSelection): AsyncGenerator<ColumnBatch> {

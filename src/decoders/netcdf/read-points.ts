@@ -12,7 +12,7 @@ import { cellCoordinates } from './cell-grids.js';
 import type { GeoLayout, Grouping } from './layout.js';
 import { openBackend } from './open.js';
 import { pointColumns, rowPatterns } from './point-columns.js';
-import { breathe } from './pread.js';
+import { breathe } from '../pread.js';
 import { timeColumns } from './time-columns.js';
 
 /** Raw bytes of one variable's stripe, at most (float64 counted); bounds memory per read. */
