@@ -187,8 +187,8 @@ export class BridgeCore {
     // The disk tier holds batches as sent (widened, with the schema's metadata): its key adds those.
     const diskKey = JSON.stringify([key, t.dataset, t.columns ?? null, t.groups ?? null]);
     const hit = await this.cache.lookup(key, diskKey);
-    if (hit?.tier === 'disk') {
-      for await (const batch of hit.batches) {
+    if (hit && 'sent' in hit) {
+      for await (const batch of hit.sent) {
         if (isCancelled()) return;
         yield batch;
       }

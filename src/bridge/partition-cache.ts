@@ -6,7 +6,8 @@
  * a changed file is never served stale. A miss collects its batches while it streams and is
  * stored only when the stream completes; what misses may hold while collecting is itself
  * bounded, so the memory tier adds at most budget × 1.25 to the bridge's memory however many
- * streams are open.
+ * streams are open. A disk hit is promoted: the record batches it streams are kept (under the
+ * same bounds) as a memory entry of batches as sent, so the next read of that slice is a memory hit.
  */
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ColumnBatch } from '../decoders/types.js';
@@ -24,8 +25,11 @@ export interface PartitionCacheStats extends CacheTierStats {
 
 export type { CacheTierStats };
 
-/** A hit: decoded batches from memory, or the record batches a disk entry holds (as sent). */
-export type CacheHit = { tier: 'memory'; batches: ColumnBatch[] } | { tier: 'disk'; batches: AsyncGenerator<RecordBatch> };
+/**
+ * A hit: decoded batches from memory, or record batches as sent (from a disk entry, or from
+ * memory where a disk hit was promoted), which stream as they are.
+ */
+export type CacheHit = { tier: 'memory'; batches: ColumnBatch[] } | { tier: 'memory' | 'disk'; sent: AsyncIterable<RecordBatch> | RecordBatch[] };
 
 /** Collects a miss while it streams: decoded batches for memory, sent record batches for disk. */
 export interface CacheCollector {
@@ -36,9 +40,20 @@ export interface CacheCollector {
   abandon(): Promise<void>;
 }
 
-interface Entry {
-  batches: ColumnBatch[];
-  bytes: number;
+type Entry = { batches: ColumnBatch[]; bytes: number } | { sent: RecordBatch[]; bytes: number };
+
+/** Memory keys of promoted disk entries (batches as sent), apart from decoded entries' keys. */
+const SENT = 'sent\0';
+
+/** Buffer bytes of a record batch (what it holds in memory). */
+export function recordBatchBytes(b: RecordBatch): number {
+  let n = 0;
+  const visit = (d: RecordBatch['data']) => {
+    for (const buf of [d.values, d.nullBitmap, d.valueOffsets, d.typeIds] as Array<ArrayBufferView | undefined>) n += buf?.byteLength ?? 0;
+    for (const c of d.children) visit(c as RecordBatch['data']);
+  };
+  visit(b.data);
+  return n;
 }
 
 export function batchBytes(b: ColumnBatch): number {
@@ -64,25 +79,67 @@ export class PartitionCache {
     this.maxEntryBytes = Math.floor(budgetBytes / 4);
   }
 
-  /** Memory first, then disk (whose entries hold batches as sent: `diskKey` names those). */
+  /**
+   * Memory first (decoded, then promoted disk entries), then disk, whose entries hold batches as
+   * sent (`diskKey` names those). One lookup counts one hit or one miss per tier asked.
+   */
   async lookup(key: string, diskKey = key): Promise<CacheHit | undefined> {
-    const batches = this.get(key);
-    if (batches) return { tier: 'memory', batches };
+    const e = this.touch(key) ?? this.touch(SENT + diskKey);
+    if (e) {
+      this.hits++;
+      return 'batches' in e ? { tier: 'memory', batches: e.batches } : { tier: 'memory', sent: e.sent };
+    }
+    this.misses++;
     const fromDisk = await this.disk?.get(diskKey);
-    return fromDisk ? { tier: 'disk', batches: fromDisk } : undefined;
+    return fromDisk ? { tier: 'disk', sent: this.promote(SENT + diskKey, fromDisk) } : undefined;
   }
 
-  /** The memory tier only. */
+  /** The memory tier's decoded entries only. */
   get(key: string): ColumnBatch[] | undefined {
+    const e = this.touch(key);
+    if (e) this.hits++;
+    else this.misses++;
+    return e && 'batches' in e ? e.batches : undefined;
+  }
+
+  private touch(key: string): Entry | undefined {
     const e = this.entries.get(key);
-    if (!e) {
-      this.misses++;
-      return undefined;
-    }
-    this.hits++;
+    if (!e) return undefined;
     this.entries.delete(key);
     this.entries.set(key, e);
-    return e.batches;
+    return e;
+  }
+
+  /**
+   * Streams a disk hit while keeping its batches, within the entry size and the shared collecting
+   * budget as for a miss; stored in memory only when the stream completes.
+   */
+  private async *promote(key: string, batches: AsyncGenerator<RecordBatch>): AsyncGenerator<RecordBatch> {
+    let kept: RecordBatch[] | undefined = this.budgetBytes > 0 ? [] : undefined;
+    let held = 0;
+    let complete = false;
+    try {
+      for await (const b of batches) {
+        if (kept) {
+          const n = recordBatchBytes(b);
+          if (held + n > this.maxEntryBytes || this.collecting + n > this.budgetBytes / 4) {
+            this.collecting -= held;
+            held = 0;
+            kept = undefined;
+          } else {
+            kept.push(b);
+            held += n;
+            this.collecting += n;
+          }
+        }
+        yield b;
+      }
+      complete = true;
+    } finally {
+      this.collecting -= held;
+      if (complete && kept) this.store(key, { sent: kept, bytes: held });
+      await batches.return(undefined);
+    }
   }
 
   /**
@@ -113,7 +170,7 @@ export class PartitionCache {
         await disk?.write(b);
       },
       commit: async () => {
-        if (batches) this.store(key, batches, held);
+        if (batches) this.store(key, { batches, bytes: held });
         release();
         await disk?.commit();
       },
@@ -130,20 +187,20 @@ export class PartitionCache {
     return { ...memory, hits: memory.hits + (disk?.hits ?? 0), misses: disk ? disk.misses : memory.misses, tiers: { memory, disk } };
   }
 
-  private store(key: string, batches: ColumnBatch[], bytes: number): void {
+  private store(key: string, entry: Entry): void {
     const old = this.entries.get(key);
     if (old) {
       this.bytes -= old.bytes;
       this.entries.delete(key);
     }
-    while (this.entries.size && this.bytes + bytes > this.budgetBytes) {
+    while (this.entries.size && this.bytes + entry.bytes > this.budgetBytes) {
       const [k, e] = this.entries.entries().next().value!;
       this.entries.delete(k);
       this.bytes -= e.bytes;
       this.evictions++;
     }
-    if (this.bytes + bytes > this.budgetBytes) return;
-    this.entries.set(key, { batches, bytes });
-    this.bytes += bytes;
+    if (this.bytes + entry.bytes > this.budgetBytes) return;
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes;
   }
 }

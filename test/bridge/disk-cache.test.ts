@@ -2,7 +2,8 @@
  * The disk tier of the decoded-partition cache, through a real Flight server and real files: a
  * second read is a disk hit that never reaches the decode pool and is byte-equal to the first, a
  * touched file is decoded again, a restarted bridge with the same --cache-dir hits, an abandoned
- * write leaves no file, and 16 concurrent streams never push either tier over its budget.
+ * write leaves no file, a disk hit is promoted into the memory tier (so the next read is a memory
+ * hit), and 16 concurrent streams never push either tier over its budget.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,6 +108,40 @@ describe('disk cache', { timeout: 240_000 }, () => {
     expect(reads).toHaveBeenCalledTimes(2);
     expect(Buffer.compare(first, fourth)).toBe(0);
     expect(b.core.cache.stats().tiers.disk).toMatchObject({ hits: 1, misses: 0 });
+    reads.mockRestore();
+  });
+
+  it('promotes a disk hit into the memory tier within its budget: the next read is a memory hit', async () => {
+    const cacheDir = join(root, 'cache-p');
+    const q = FlightClient.command({ dataset: 'air', bbox: [0, 40, 20, 60] });
+    const a = await bridge({ cacheDir, diskBytes: 64 * 2 ** 20, memBytes: 0 });
+    const ticket = (await a.client.getFlightInfo(q)).endpoints[0]!.ticket;
+    const first = await read(a.client, ticket); // decoded, written to disk
+    const reads = vi.spyOn(pool, 'read');
+
+    // A restarted bridge (empty memory tier) on the same directory: disk hit, then memory hits.
+    const b = await bridge({ cacheDir, diskBytes: 64 * 2 ** 20, memBytes: 8 * 2 ** 20 });
+    const fromDisk = await read(b.client, ticket);
+    expect(Buffer.compare(fromDisk, first)).toBe(0);
+    const s1 = b.core.cache.stats();
+    expect(s1.tiers.disk).toMatchObject({ hits: 1, misses: 0 });
+    expect(s1.tiers.memory).toMatchObject({ hits: 0, misses: 1, entries: 1 });
+    // The promoted entry holds the batches as sent: about the Arrow bytes the disk file holds.
+    expect(s1.bytes).toBeGreaterThan(0.9 * (s1.tiers.disk!.bytes - 4096));
+    expect(s1.bytes).toBeLessThanOrEqual(s1.tiers.disk!.bytes);
+    for (let i = 0; i < 2; i++) expect(Buffer.compare(await read(b.client, ticket), first)).toBe(0);
+    expect(b.core.cache.stats()).toMatchObject({ hits: 3, misses: 0, tiers: { memory: { hits: 2, misses: 1, entries: 1 }, disk: { hits: 1, misses: 0 } } });
+    expect(reads).not.toHaveBeenCalled(); // never decoded
+    const metrics = (await b.core.metrics.scrape()).body;
+    expect(metrics).toMatch(/^wekeo_cache_hits_total 3$/m);
+    expect(metrics).toMatch(/^wekeo_cache_misses_total 0$/m);
+
+    // A memory tier too small for the entry (entries up to a quarter of the budget) is not filled:
+    // every read stays a disk hit.
+    const c = await bridge({ cacheDir, diskBytes: 64 * 2 ** 20, memBytes: Math.floor(s1.bytes * 2) });
+    for (let i = 0; i < 2; i++) expect(Buffer.compare(await read(c.client, ticket), first)).toBe(0);
+    expect(c.core.cache.stats()).toMatchObject({ bytes: 0, tiers: { memory: { entries: 0, hits: 0 }, disk: { hits: 2 } } });
+    expect(reads).not.toHaveBeenCalled();
     reads.mockRestore();
   });
 
