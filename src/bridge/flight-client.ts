@@ -1,6 +1,8 @@
 /**
- * A small Arrow Flight client for Node (used by tests, benchmarks and tools): GetFlightInfo,
- * GetSchema, ListFlights and DoGet into Arrow record batches.
+ * A small Arrow Flight client for Node (used by `wekeo export --endpoint`, tests, benchmarks and
+ * tools): GetFlightInfo, GetSchema, ListFlights and DoGet into Arrow record batches, over
+ * `grpc://` or `grpc+tls://` (trusting `tlsRootCerts`, else the system's roots), with a bearer
+ * token on every call when given.
  */
 import * as grpc from '@grpc/grpc-js';
 import { RecordBatch, RecordBatchReader, Schema } from 'apache-arrow';
@@ -29,27 +31,51 @@ interface RawFlightInfo {
 type Callback<T> = (err: grpc.ServiceError | null, v?: T) => void;
 
 interface RawClient extends grpc.Client {
-  GetFlightInfo(d: unknown, cb: Callback<RawFlightInfo>): void;
-  GetSchema(d: unknown, cb: Callback<{ schema: Buffer }>): void;
-  ListFlights(c: unknown): grpc.ClientReadableStream<RawFlightInfo>;
-  DoGet(t: unknown): grpc.ClientReadableStream<DecodedFlightData>;
+  GetFlightInfo(d: unknown, md: grpc.Metadata, cb: Callback<RawFlightInfo>): void;
+  GetSchema(d: unknown, md: grpc.Metadata, cb: Callback<{ schema: Buffer }>): void;
+  ListFlights(c: unknown, md: grpc.Metadata): grpc.ClientReadableStream<RawFlightInfo>;
+  DoGet(t: unknown, md: grpc.Metadata): grpc.ClientReadableStream<DecodedFlightData>;
 }
+
+export interface FlightClientOptions {
+  /** Sent as `authorization: Bearer <token>` on every call (a bridge with --auth-token-file). */
+  token?: string;
+  /** PEM certificates trusted for `grpc+tls://` (a self-signed bridge certificate); default: the system's roots. */
+  tlsRootCerts?: Buffer;
+}
+
+/** A location the client can dial: `grpc://`, `grpc+tcp://` or `grpc+tls://` host:port. */
+const LOCATION = /^grpc(\+tcp|\+tls)?:\/\/([^/]+?)\/?$/;
 
 export class FlightClient {
   private readonly client: RawClient;
+  private readonly token: string | undefined;
 
-  constructor(uri: string) {
-    const target = uri.replace(/^grpc(\+tcp)?:\/\//, '');
+  constructor(
+    readonly uri: string,
+    opts: FlightClientOptions = {},
+  ) {
+    const m = LOCATION.exec(uri);
+    if (!m) throw new Error(`not a Flight location: ${JSON.stringify(uri.slice(0, 100))} (expected grpc://host:port or grpc+tls://host:port)`);
+    const tls = m[1] === '+tls';
     const base = loadFlightService();
     const def: grpc.ServiceDefinition = {
       ...base,
       DoGet: { ...base.DoGet!, responseDeserialize: (b: Buffer) => decodeFlightData(b) },
     };
     const Ctor = grpc.makeGenericClientConstructor(def, 'FlightService');
-    this.client = new Ctor(target, grpc.credentials.createInsecure(), {
+    this.token = opts.token;
+    this.client = new Ctor(m[2]!, tls ? grpc.credentials.createSsl(opts.tlsRootCerts ?? null) : grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': -1,
       'grpc-node.flow_control_window': 16 << 20,
     }) as unknown as RawClient;
+  }
+
+  /** Per-call headers: the bearer token (channel call credentials would need TLS even on loopback). */
+  private metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    if (this.token !== undefined) md.set('authorization', `Bearer ${this.token}`);
+    return md;
   }
 
   static command(query: Record<string, unknown>): { type: string; cmd: Buffer } {
@@ -58,32 +84,32 @@ export class FlightClient {
 
   getFlightInfo(descriptor: { type: string; cmd?: Buffer; path?: string[] }): Promise<FlightInfoResult> {
     return new Promise((res, rej) =>
-      this.client.GetFlightInfo(descriptor, (err, info) => (err ? rej(err) : res(toInfo(info!)))),
+      this.client.GetFlightInfo(descriptor, this.metadata(), (err, info) => (err ? rej(err) : res(toInfo(info!)))),
     );
   }
 
   getSchema(descriptor: { type: string; cmd?: Buffer; path?: string[] }): Promise<Schema> {
     return new Promise((res, rej) =>
-      this.client.GetSchema(descriptor, (err, r) => (err ? rej(err) : res(parseIpcSchema(r!.schema)))),
+      this.client.GetSchema(descriptor, this.metadata(), (err, r) => (err ? rej(err) : res(parseIpcSchema(r!.schema)))),
     );
   }
 
   async listFlights(): Promise<FlightInfoResult[]> {
     const out: FlightInfoResult[] = [];
-    for await (const info of this.client.ListFlights({ expression: Buffer.alloc(0) }) as AsyncIterable<RawFlightInfo>) out.push(toInfo(info));
+    for await (const info of this.client.ListFlights({ expression: Buffer.alloc(0) }, this.metadata()) as AsyncIterable<RawFlightInfo>) out.push(toInfo(info));
     return out;
   }
 
   /** Streams the batches of one ticket. */
   async *doGet(ticket: Buffer): AsyncGenerator<RecordBatch> {
-    const call = this.client.DoGet({ ticket });
+    const call = this.client.DoGet({ ticket }, this.metadata());
     const reader = await RecordBatchReader.from(flightDataToIpc(call as AsyncIterable<DecodedFlightData>));
     for await (const batch of reader) yield batch;
   }
 
   /** Raw FlightData messages of one ticket (framing tests). */
   rawDoGet(ticket: Buffer): AsyncIterable<DecodedFlightData> {
-    return this.client.DoGet({ ticket }) as AsyncIterable<DecodedFlightData>;
+    return this.client.DoGet({ ticket }, this.metadata()) as AsyncIterable<DecodedFlightData>;
   }
 
   close(): void {
@@ -105,12 +131,12 @@ function toInfo(info: RawFlightInfo): FlightInfoResult {
  * comes first and the other bridges after it, so a bridge that is down (UNAVAILABLE before any
  * batch) is skipped. A stream that fails midway is not retried elsewhere (rows would repeat).
  */
-export async function* doGetWithFallback(endpoint: FlightEndpointInfo, planner?: string): AsyncGenerator<RecordBatch> {
+export async function* doGetWithFallback(endpoint: FlightEndpointInfo, planner?: string, opts: FlightClientOptions = {}): AsyncGenerator<RecordBatch> {
   // An endpoint without locations is served by the bridge that planned it.
   const locations = endpoint.locations.length ? endpoint.locations : planner ? [planner] : [];
   let last: unknown = new Error('the endpoint has no location and no planner was given');
   for (const uri of locations) {
-    const client = new FlightClient(uri);
+    const client = new FlightClient(uri, opts);
     let started = false;
     try {
       for await (const batch of client.doGet(endpoint.ticket)) {

@@ -3,7 +3,9 @@
  * the embedded samples, or WEkEO HDA with credentials) decoded in this process, or from a
  * running bridge with --endpoint. Ctrl+C stops cleanly: nothing is left under a final name.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { FlightClientOptions } from '../bridge/flight-client.js';
 import { BridgeCore } from '../bridge/core.js';
 import { Catalog } from '../catalog/catalog.js';
 import { HdaSource } from '../catalog/hda-source.js';
@@ -23,7 +25,9 @@ import { defaultCacheDir } from './hda.js';
 
 export const EXPORT_USAGE = `usage: wekeo export --dataset NAME --out DIR [options]
   --catalog DIR            catalog folder (default: the embedded samples; EO:* ids through WEkEO HDA)
-  --endpoint grpc://H:P    read from a running bridge instead of decoding here
+  --endpoint grpc://H:P    read from a running bridge instead of decoding here (grpc+tls://H:P for TLS)
+  --token T                bearer token for a secured bridge (or WEKEO_TOKEN, which ps does not show)
+  --tls-root-certs FILE    PEM certificate(s) to trust for grpc+tls:// (a self-signed bridge)
   --bbox w,s,e,n  --start T  --end T  --variables a,b  --layout points|tiles  --tile h,w
   --partition-by day|month|year   (default month)      --compression zstd|snappy (default zstd)
   --lat-band DEG           latitude band key width (default: 30 when more than 20 M rows, 0 = none)
@@ -45,6 +49,8 @@ async function runExport(argv: string[], io: { stderr: NodeJS.WriteStream | { wr
     dataset: { type: 'string' },
     catalog: { type: 'string' },
     endpoint: { type: 'string' },
+    token: { type: 'string' },
+    'tls-root-certs': { type: 'string' },
     bbox: { type: 'string' },
     start: { type: 'string' },
     end: { type: 'string' },
@@ -79,8 +85,11 @@ async function runExport(argv: string[], io: { stderr: NodeJS.WriteStream | { wr
   const latBand = values['lat-band'] !== undefined ? numbers(values['lat-band'], '--lat-band', 1)[0]! : undefined;
   if (latBand !== undefined && !(latBand >= 0 && latBand <= 180)) throw new ExportError(`--lat-band must be between 0 and 180 degrees, got ${values['lat-band']}`);
 
+  const remote = values.endpoint ? remoteOptions(values.endpoint, values.token ?? process.env.WEKEO_TOKEN, values['tls-root-certs']) : undefined;
+  if (!values.endpoint && (values.token !== undefined || values['tls-root-certs'] !== undefined)) throw new ExportError('--token and --tls-root-certs apply to --endpoint (a running bridge) only');
+
   await prepareOut(values.out); // before planning: a wrong folder fails at once
-  const plan: PlannedExport = values.endpoint ? await planRemote(values.endpoint, query) : await planHere(query, values.catalog, values.workers, values['accept-terms']!);
+  const plan: PlannedExport = values.endpoint ? await planRemote(values.endpoint, query, remote) : await planHere(query, values.catalog, values.workers, values['accept-terms']!);
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -125,6 +134,28 @@ async function planHere(query: ExportQuery, catalogDir: string | undefined, work
     await close();
     throw e;
   }
+}
+
+/** Flight client options of --endpoint: a bearer token, and the roots trusted for grpc+tls://. */
+function remoteOptions(endpoint: string, token: string | undefined, rootsFile: string | undefined): FlightClientOptions {
+  if (!/^grpc(\+tcp|\+tls)?:\/\/[^/\s]+$/.test(endpoint)) throw new ExportError(`--endpoint must be grpc://host:port or grpc+tls://host:port, got "${endpoint.slice(0, 80)}"`);
+  const opts: FlightClientOptions = {};
+  if (token !== undefined) {
+    if (!token.trim()) throw new ExportError('the bearer token (--token or WEKEO_TOKEN) is empty');
+    opts.token = token.trim();
+  }
+  if (rootsFile !== undefined) {
+    if (!endpoint.startsWith('grpc+tls://')) throw new ExportError(`--tls-root-certs needs a grpc+tls:// endpoint, got ${endpoint}`);
+    let pem: Buffer;
+    try {
+      pem = readFileSync(rootsFile);
+    } catch (e) {
+      throw new ExportError(`cannot read --tls-root-certs ${rootsFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ExportError(`--tls-root-certs ${rootsFile} holds no PEM certificate`);
+    opts.tlsRootCerts = pem;
+  }
+  return opts;
 }
 
 function oneOf<T extends string>(v: string, allowed: readonly T[], name: string): T {

@@ -4,10 +4,12 @@
  * plan's schema and row estimate first, then the batches of each partition in plan order, one
  * partition at a time, so memory holds about one batch whatever the dataset's size.
  */
+import * as grpc from '@grpc/grpc-js';
 import { RecordBatch, Schema } from 'apache-arrow';
 import type { BridgeCore } from '../bridge/core.js';
-import { FlightClient } from '../bridge/flight-client.js';
+import { FlightClient, type FlightClientOptions } from '../bridge/flight-client.js';
 import { parseCommand } from '../bridge/query.js';
+import { ExportError } from './export.js';
 
 export interface ExportQuery {
   dataset: string;
@@ -50,17 +52,24 @@ export async function planLocal(core: BridgeCore, q: ExportQuery, close: () => P
   };
 }
 
-export async function planRemote(endpoint: string, q: ExportQuery): Promise<PlannedExport> {
-  const client = new FlightClient(endpoint);
+/** A running bridge over Flight (`grpc://` or `grpc+tls://`, with a bearer token when given). */
+export async function planRemote(endpoint: string, q: ExportQuery, opts: FlightClientOptions = {}): Promise<PlannedExport> {
+  const client = new FlightClient(endpoint, opts);
   try {
-    const info = await client.getFlightInfo(FlightClient.command(commandOf(q)));
-    if (!info.schema) throw new Error(`the bridge at ${endpoint} answered without a schema`);
+    const info = await client.getFlightInfo(FlightClient.command(commandOf(q))).catch((e: unknown) => {
+      throw remoteError(endpoint, e);
+    });
+    if (!info.schema) throw new ExportError(`the bridge at ${endpoint} answered without a schema`);
     return {
       schema: info.schema,
       rows: info.totalRecords,
       partitions: info.endpoints.length,
       async *batches() {
-        for (const e of info.endpoints) yield* client.doGet(e.ticket);
+        try {
+          for (const e of info.endpoints) yield* client.doGet(e.ticket);
+        } catch (e) {
+          throw remoteError(endpoint, e);
+        }
       },
       close: async () => client.close(),
     };
@@ -68,4 +77,17 @@ export async function planRemote(endpoint: string, q: ExportQuery): Promise<Plan
     client.close();
     throw e;
   }
+}
+
+/** A gRPC failure as a message naming the bridge and the status, e.g. UNAUTHENTICATED (no stack). */
+function remoteError(endpoint: string, e: unknown): unknown {
+  const err = e as Partial<grpc.ServiceError>;
+  if (typeof err.code !== 'number') return e;
+  const status = grpc.status[err.code] ?? String(err.code);
+  const details = (err.details || err.message || '').replace(/\s*Resolution note:\s*$/, '');
+  if (err.code === grpc.status.UNAVAILABLE) {
+    const hint = /certificate/i.test(details) ? ' (a self-signed bridge: trust its certificate with --tls-root-certs FILE)' : '';
+    return new ExportError(`no bridge answered at ${endpoint}: ${details}${hint}`);
+  }
+  return new ExportError(`the bridge at ${endpoint} answered ${status}: ${details}`);
 }

@@ -158,3 +158,85 @@ def test_spark_reads_the_flight_rows(exports, bridge, spark, name):
     assert "time_bucket" in df.columns
     got = df.toArrow()
     assert_same_rows(canonical(got, expected.schema), canonical(expected, expected.schema))
+
+
+@pytest.fixture(scope="module")
+def secured_bridge(tmp_path_factory):
+    """`wekeo serve` with a bearer token and TLS on a self-signed certificate (openssl), as in test_service_security."""
+    import shutil
+
+    from test_service_security import Bridge, run_env
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is missing (scripts/apt-packages.txt; ./dev installs it)")
+    d = tmp_path_factory.mktemp("export-tls")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"),
+         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    (d / "tokens.txt").write_text(f"{EXPORT_TOKEN}\n")
+    b = Bridge(["--host", "127.0.0.1", "--auth-token-file", str(d / "tokens.txt"), "--tls-cert", str(d / "cert.pem"), "--tls-key", str(d / "key.pem"),
+                "--target-rows", "1000", "--catalog", str(ROOT / "samples")], env=run_env())  # several endpoints, each DoGet with the token
+    yield {"grpc": b.grpc, "cert": d / "cert.pem", "bridge": b}
+    b.stop()
+
+
+EXPORT_TOKEN = "export-token-5678abcd"
+SECURE_QUERY = {"dataset": "cmems-currents", "bbox": [-30, 10, 20, 45], "start": "2024-01-08", "end": "2024-01-18", "variables": ["uo"]}
+
+
+def run_export(args, env_extra=None):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "WEKEO_TOKEN"}
+    env.update(env_extra or {})
+    return subprocess.run(["node", str(ROOT / "bin" / "wekeo.js"), "export", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_export_from_a_bridge_with_token_and_tls(secured_bridge, tmp_path):
+    """--endpoint grpc+tls:// with --tls-root-certs and the token from WEKEO_TOKEN or --token: the
+    same rows as a pyarrow.flight read with that token; a wrong or missing token and an untrusted
+    certificate fail with a message naming the bridge and the reason, without echoing the token
+    and without leaving files."""
+    uri = secured_bridge["grpc"]
+    cert = secured_bridge["cert"]
+    assert uri.startswith("grpc+tls://")
+    c = fl.connect(uri, tls_root_certs=cert.read_bytes())
+    opts = fl.FlightCallOptions(headers=[(b"authorization", f"Bearer {EXPORT_TOKEN}".encode())])
+    info = c.get_flight_info(fl.FlightDescriptor.for_command(json.dumps(SECURE_QUERY)), opts)
+    assert len(info.endpoints) > 1
+    expected = pa.concat_tables([c.do_get(e.ticket, opts).read_all() for e in info.endpoints])
+    c.close()
+
+    base = cli_args(SECURE_QUERY) + ["--endpoint", uri, "--tls-root-certs", str(cert)]
+    for how, extra, env in [("env", [], {"WEKEO_TOKEN": EXPORT_TOKEN}), ("flag", ["--token", EXPORT_TOKEN], None)]:
+        out = tmp_path / how
+        r = run_export([*base, *extra, "--out", str(out)], env)
+        assert r.returncode == 0, r.stderr
+        assert (out / "_SUCCESS").exists()
+        got = ds.dataset(out, format="parquet", partitioning="hive").to_table()
+        assert_same_rows(canonical(got, expected.schema), canonical(expected, expected.schema))
+
+    for name, extra, env, message in [
+        ("wrong", [], {"WEKEO_TOKEN": "wrong-token-0000"}, r"the bridge at grpc\+tls://\S+ answered UNAUTHENTICATED: unauthenticated: a valid bearer token is required"),
+        ("none", [], None, r"answered UNAUTHENTICATED"),
+    ]:
+        out = tmp_path / name
+        r = run_export([*base, *extra, "--out", str(out)], env)
+        assert r.returncode == 1, r.stderr
+        assert re.search(message, r.stderr), r.stderr
+        assert "wrong-token-0000" not in r.stderr and "Error:" not in r.stderr and "    at " not in r.stderr
+        assert not [p for p in out.rglob("*") if p.is_file()]
+
+    # Without --tls-root-certs the self-signed certificate is not trusted: no connection.
+    r = run_export([*cli_args(SECURE_QUERY), "--endpoint", uri, "--out", str(tmp_path / "untrusted")], {"WEKEO_TOKEN": EXPORT_TOKEN})
+    assert r.returncode == 1
+    assert re.search(r"no bridge answered at grpc\+tls://\S+: .*(certificate|SSL|handshake)", r.stderr, re.I), r.stderr
+    # Option mistakes are named before anything is read.
+    r = run_export([*cli_args(SECURE_QUERY), "--endpoint", uri.replace("grpc+tls", "grpc"), "--tls-root-certs", str(cert), "--out", str(tmp_path / "x")])
+    assert r.returncode == 1 and "--tls-root-certs needs a grpc+tls:// endpoint" in r.stderr
+    r = run_export([*cli_args(SECURE_QUERY), "--endpoint", uri, "--tls-root-certs", str(tmp_path / "missing.pem"), "--out", str(tmp_path / "y")])
+    assert r.returncode == 1 and re.search(r"cannot read --tls-root-certs \S+missing.pem: ENOENT", r.stderr)
+    r = run_export([*cli_args(SECURE_QUERY), "--token", EXPORT_TOKEN, "--out", str(tmp_path / "z")])
+    assert r.returncode == 1 and "--token and --tls-root-certs apply to --endpoint" in r.stderr
