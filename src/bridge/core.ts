@@ -176,10 +176,8 @@ export class BridgeCore {
     const columns = pick(t.columns ?? outputColumns(group, t.variables, t.tile), t.send);
     const schema = schemaFor(columns, schemaMetadata(t.dataset, t.groups ?? [t.group], t.tile));
     // A union schema is widened first (nulls for what this group lacks), then pruned to the columns sent.
-    const keep = t.send ? new Set(t.send) : undefined;
-    const widen = t.columns
-      ? (b: ColumnBatch) => (keep ? projectBatch(widenBatch(b, group, t.columns!), keep) : widenBatch(b, group, t.columns!))
-      : (b: ColumnBatch) => b;
+    const sentUnion = t.columns ? pick(t.columns, t.send) : undefined;
+    const widen = sentUnion ? (b: ColumnBatch) => widenBatch(b, group, sentUnion) : (b: ColumnBatch) => b;
     yield schema;
     const perMessage = rowsPerMessage(columns);
     const id = await fileIdentity(path);
@@ -218,7 +216,11 @@ export class BridgeCore {
   private async *decode(path: string, t: TicketBody, points: ColumnSpec[]): AsyncGenerator<ColumnBatch> {
     const tiles = t.tile ? new TileAssembler(points, t.variables, { h: t.tile[0], w: t.tile[1] }, t.y, t.x) : undefined;
     // Tiles keep whole chips (a bbox selects the chips it touches), so they are not row-filtered.
-    const selection = { group: t.group, variables: t.variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DEFAULT_BATCH_BYTES };
+    // Variables that are not sent are not decoded: a pruned scan (Spark's count(*) sends no column,
+    // `select(t2m)` one of several) reads only coordinates and what it sends. Rows are grid points,
+    // whatever their values, so the row count does not depend on the variables read.
+    const variables = !tiles && t.send ? t.variables.filter((v) => t.send!.includes(v)) : t.variables;
+    const selection = { group: t.group, variables, time: t.time, level: t.level, y: t.y, x: t.x, maxBatchBytes: DEFAULT_BATCH_BYTES };
     const levelFilter = { levels: t.levels, numbers: t.numbers };
     const filter = tiles ? levelFilter : { bbox: t.bbox, startUs: t.startUs, endUs: t.endUs, ...levelFilter };
     // Points of one group are pruned to the sent columns in the worker; chips after assembly (which

@@ -4,7 +4,7 @@
  * partitions, and contradictory ranges answer zero endpoints. Each result is compared with the
  * full read filtered here, through a real Flight server on the embedded samples.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Table } from 'apache-arrow';
 import { BridgeCore } from '../../src/bridge/core.js';
 import { FlightClient } from '../../src/bridge/flight-client.js';
@@ -60,10 +60,21 @@ describe('pushed-down query fields', () => {
     expect(column(onlyUo.table, 'uo')).toEqual(column(full.table, 'uo'));
     // time (8) + lat (8) + lon (8) + uo (4) bytes a row before, 4 after.
     expect(onlyUo.bodyBytes).toBeLessThan(full.bodyBytes / 5);
+    // What is not sent is not decoded: the workers are asked for the sent variables only.
+    const reads = vi.spyOn(pool, 'read');
     const count = await read({ dataset: 'cmems-currents', variables: ['uo'], columns: [] });
     expect(count.table.schema.fields).toHaveLength(0);
     expect(count.table.numRows).toBe(6 * 171 * 360);
     expect(count.bodyBytes).toBe(0);
+    expect(reads.mock.calls.length).toBeGreaterThan(0);
+    expect(reads.mock.calls.every(([, sel]) => sel.variables.length === 0)).toBe(true);
+    reads.mockClear();
+    const both = await read({ dataset: 'cmems-currents', variables: ['uo', 'vo'] });
+    const onlyVo = await read({ dataset: 'cmems-currents', variables: ['uo', 'vo'], columns: ['lat', 'vo'] });
+    expect(column(onlyVo.table, 'vo')).toEqual(column(both.table, 'vo'));
+    expect(column(onlyVo.table, 'lat')).toEqual(column(both.table, 'lat'));
+    expect(reads.mock.calls.slice(-onlyVo.endpoints).every(([, sel]) => sel.variables.join() === 'vo')).toBe(true);
+    reads.mockRestore();
   }, 120_000);
 
   it('columns with a bbox: the filter still uses lat/lon that are not sent', async () => {
