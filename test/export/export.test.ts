@@ -21,7 +21,7 @@ let arrowBytes: number;
 const STEPS = Number(process.env.WEKEO_EXPORT_STEPS ?? 124);
 /**
  * The export's memory bound (README, Parquet export): Node and the decode worker (~250 MiB here),
- * at most `queueDepth` (2) decoded batches of 2 MiB, one waiting batch and one row group (256 Ki rows)
+ * at most `queueDepth` (1) decoded batch of 2 MiB, one waiting batch and one row group (256 Ki rows)
  * in parquet-wasm per open file, whatever the size of the export.
  */
 const EXPORT_RSS_BOUND = 450 * 1024 ** 2;

@@ -18,21 +18,34 @@ import type { NcBackend } from './backend.js';
  * CF grid mapping (polar stereographic, Lambert, geostationary, UTM ...) projected with proj4.
  */
 export type Curvilinear =
-  | { kind: 'coordinates'; lat: string; lon: string }
+  | {
+      kind: 'coordinates';
+      lat: string;
+      lon: string;
+      /** The grid's y and x dimensions: the two horizontal ones in the data variable's own order. */
+      yDim: string;
+      xDim: string;
+    }
   | { kind: 'projected'; def: string; scale: number; xVar: string; yVar: string; xs?: Float64Array; ys?: Float64Array };
 
 /**
  * The 2-D latitude and longitude variables a variable names in its CF `coordinates` attribute,
- * on exactly its two last dimensions (swaths, curvilinear ocean grids); undefined otherwise.
+ * on two of its dimensions (swaths, curvilinear ocean grids), in any order: `(time, y, x)`,
+ * `(y, time, x)`, `(x, y)` with lat(y, x) or lat(x, y). The grid's rows (y) are the horizontal
+ * dimension that comes first in the data variable, so its values are read in storage order and
+ * only the (smaller) 2-D coordinate variables may need transposing. Undefined when there are none.
  */
 export function curvilinearCoordinates(vars: NcVariable[], v: NcVariable): Curvilinear | undefined {
   if (v.dims.length < 2) return undefined;
-  const yx = v.dims.slice(-2).join(',');
   const named = (attrString(v.attrs.coordinates) ?? '').split(/\s+/).filter(Boolean);
-  const onGrid = named.map((n) => vars.find((x) => x.name === n)).filter((x): x is NcVariable => !!x && x.dims.join(',') === yx && x.type !== 'char' && x.type !== 'string');
+  const onGrid = named
+    .map((n) => vars.find((x) => x.name === n))
+    .filter((x): x is NcVariable => !!x && x.dims.length === 2 && x.dims[0] !== x.dims[1] && x.dims.every((d) => v.dims.filter((vd) => vd === d).length === 1) && x.type !== 'char' && x.type !== 'string');
   const lat = onGrid.find((x) => axisRole(x, x.name) === 'lat');
-  const lon = onGrid.find((x) => axisRole(x, x.name) === 'lon');
-  return lat && lon ? { kind: 'coordinates', lat: lat.name, lon: lon.name } : undefined;
+  const lon = onGrid.find((x) => axisRole(x, x.name) === 'lon' && x.dims.slice().sort().join(',') === lat?.dims.slice().sort().join(','));
+  if (!lat || !lon) return undefined;
+  const [yDim, xDim] = v.dims.filter((d) => lat.dims.includes(d)) as [string, string];
+  return { kind: 'coordinates', lat: lat.name, lon: lon.name, yDim, xDim };
 }
 
 /** Projected x/y: the two last dimensions have 1-D x/y coordinate variables and `grid_mapping` names a known projection. */
@@ -174,10 +187,18 @@ export async function cellCoordinates(b: NcBackend, c: Curvilinear, y: IndexRang
     }
     return { lat, lon };
   }
+  const ny = y[1] - y[0];
+  const nx = x[1] - x[0];
   const read = async (name: string): Promise<Float64Array> => {
     const v = b.variables.find((q) => q.name === name)!;
-    const d = decodeCf(await b.read(name, [y[0], x[0]], [y[1] - y[0], x[1] - x[0]]), cfPacking(v));
-    return Float64Array.from(d.values);
+    // Each variable in its own order: lat(x, y) beside lon(y, x) is odd but valid CF.
+    const transposed = v.dims[0] !== c.yDim;
+    const raw = transposed ? await b.read(name, [x[0], y[0]], [nx, ny]) : await b.read(name, [y[0], x[0]], [ny, nx]);
+    const d = decodeCf(raw, cfPacking(v));
+    if (!transposed) return Float64Array.from(d.values);
+    const out = new Float64Array(ny * nx);
+    for (let xi = 0, k = 0; xi < nx; xi++) for (let yi = 0; yi < ny; yi++, k++) out[yi * nx + xi] = Number(d.values[k]);
+    return out;
   };
   return { lat: await read(c.lat), lon: await read(c.lon) };
 }

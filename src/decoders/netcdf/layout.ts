@@ -68,11 +68,16 @@ export function classify(vars: NcVariable[]): { sets: VariableSet[]; skipped: st
     const roles = dimensionRoles(vars, v);
     let geo = v.dims.length >= 2 && layoutProblem(roles) === null ? roles.map((r) => (r === 'other' ? 'level' : r)) : null;
     const curvilinear = geo ? undefined : (curvilinearCoordinates(vars, v) ?? projectedCoordinates(vars, v));
-    if (curvilinear) {
+    if (curvilinear?.kind === 'coordinates') geo = curvilinearRoles(v.dims, roles, curvilinear);
+    else if (curvilinear) {
       const withGrid: AxisRole[] = [...roles.slice(0, -2), 'lat', 'lon'];
       if (layoutProblem(withGrid) === null) geo = withGrid.map((r) => (r === 'other' ? 'level' : r));
     }
-    const key = v.dims.length ? v.dims.join(',') : '(scalar)';
+    const dimsKey = v.dims.length ? v.dims.join(',') : '(scalar)';
+    // Rows must mean the same thing: a variable on a 2-D lat/lon grid shares its dimensions with
+    // those lat/lon variables themselves (`sst(y, x)` beside `lat(y, x)`), which have no position
+    // of their own. The positioned set keeps the dimensions as its id, the other is told apart.
+    const key = byKey.has(dimsKey) && !byKey.get(dimsKey)!.geo !== !geo ? (geo ? swapAside(byKey, dimsKey) : `${dimsKey} (array)`) : dimsKey;
     let set = byKey.get(key);
     const positioned = !geo && roles.filter((r) => r === 'lat').length === 1 && roles.filter((r) => r === 'lon').length === 1 ? roles : undefined;
     if (!set) byKey.set(key, (set = { key, vars: [], geo, curvilinear: geo ? curvilinear : undefined, ...(positioned ? { positioned } : {}) }));
@@ -104,6 +109,27 @@ export function dimensionRoles(vars: NcVariable[], v: NcVariable): AxisRole[] {
   const n = v.dims.length;
   if (!out.includes('lat') && !out.includes('lon') && n >= 2 && axis(n - 2) && axis(n - 1)) [out[n - 2], out[n - 1]] = ['lat', 'lon'];
   return out.includes('lat') && out.includes('lon') ? out : roles;
+}
+
+/** Moves the set under `key` to `key (array)` (keeping its place) so a positioned set can take the key. */
+function swapAside(byKey: Map<string, VariableSet>, key: string): string {
+  const entries = [...byKey.entries()].map(([k, set]): [string, VariableSet] => (k === key ? [`${key} (array)`, { ...set, key: `${key} (array)` }] : [k, set]));
+  byKey.clear();
+  for (const [k, set] of entries) byKey.set(k, set);
+  return key;
+}
+
+/**
+ * Roles of a variable on a 2-D lat/lon grid: its y and x dimensions are lat and lon wherever they
+ * sit; of the others at most one is time and one is a level (any other axis counts as a level),
+ * in any order, since every read takes one time step and, unless the level comes before y, one
+ * level (read-points.ts). Null when the other axes do not fit.
+ */
+export function curvilinearRoles(dims: string[], roles: AxisRole[], c: Extract<Curvilinear, { kind: 'coordinates' }>): Array<Exclude<AxisRole, 'other'>> | null {
+  const out = dims.map((d, i): Exclude<AxisRole, 'other'> => (d === c.yDim ? 'lat' : d === c.xDim ? 'lon' : roles[i] === 'other' ? 'level' : roles[i]!));
+  const count = (r: AxisRole) => out.filter((x) => x === r).length;
+  // 1-D lat/lon axes beside the 2-D grid, or two time or level axes, do not make points.
+  return count('lat') === 1 && count('lon') === 1 && count('time') <= 1 && count('level') <= 1 ? out : null;
 }
 
 /** Points layout needs dims ordered [time] [level] lat lon with at most one extra (level) axis. */

@@ -1,5 +1,6 @@
 /**
- * Window reads of points-layout groups: rows in C order over (time, level, y, x), each batch a
+ * Window reads of points-layout groups: rows in C order over (time, level, y, x), whatever the
+ * order the dimensions are stored in (y before x: see layout.ts), each batch a
  * band of y rows of one time step (all levels at once when the whole y range fits), with
  * lat/lon/level (and projected x/y) columns beside the decoded variables.
  */
@@ -41,8 +42,11 @@ export async function* readPointsWindow(path: string, g: Grouping & { layout: Ge
   const rowBytes = 8 * 3 + (hasLevel ? 8 : 0) + sel.variables.reduce((s, n) => s + (group.variables.find((v) => v.name === n)!.type === 'float32' ? 4 : 8), 0);
   const maxRows = Math.max(nx * nl, Math.floor((sel.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / rowBytes));
   // Rows stay in C order over (time, level, y, x): all levels go in one batch only when the whole
-  // y range fits; otherwise each level is read in bands of y rows.
-  const allLevels = Math.floor(maxRows / (nx * nl)) >= y[1] - y[0];
+  // y range fits; otherwise each level is read in bands of y rows. A read takes one time step, so
+  // the time axis may sit anywhere (a curvilinear `(y, time, x)`); a level axis stored after y
+  // (`(y, lev, x)`) is read one level at a time, so every read is a (y, x) block in C order.
+  const levelBeforeY = layout.roles.indexOf('level') < layout.roles.indexOf('lat');
+  const allLevels = (nl === 1 || levelBeforeY) && Math.floor(maxRows / (nx * nl)) >= y[1] - y[0];
   const levelStep = allLevels ? nl : 1;
   const bandRows = allLevels ? y[1] - y[0] : Math.max(1, Math.floor(maxRows / nx));
 
