@@ -7,7 +7,7 @@
  *
  * Planning is synchronous, so a FlightInfo has no server-side query to stop; its cancel stops
  * the DoGet streams of its endpoints still running and refuses its endpoints afterwards
- * (RunningStreams); tickets themselves stay stateless.
+ * (RunningStreams) until a new plan issues those tickets again; tickets themselves stay stateless.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -85,6 +85,15 @@ export class RunningStreams {
       }
     }
     return n;
+  }
+
+  /**
+   * A new plan gave these tickets again (tickets are deterministic, so a re-planned query has the
+   * same ones): they are no longer refused. Streams of the cancelled FlightInfo already stopped.
+   */
+  reissue(tickets: Uint8Array[]): void {
+    if (this.cancelled.size === 0) return;
+    for (const t of tickets) this.cancelled.delete(Buffer.from(t).toString('base64'));
   }
 
   get size(): number {

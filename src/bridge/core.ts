@@ -128,12 +128,15 @@ export class BridgeCore {
     const schema = schemaFor(pick(columns, q.columns), schemaMetadata(q.dataset, ids, tile));
     const pushed = { send: q.columns, levels: q.levels, numbers: q.numbers };
     const filters = { bbox: q.bbox, startUs: q.startUs, endUs: q.endUs, tile, columns: p.groups.length > 1 ? union : undefined, groups: ids.length > 1 ? ids : undefined, ...pushed };
+    const tickets = p.partitions.map((part) => {
+      const body = ticketFor(q.dataset, part, filters);
+      return { ticket: this.tickets.encode(body), rows: part.rows, key: JSON.stringify(body), bytes: part.bytes, extent: part.extent };
+    });
+    // Tickets are deterministic: planning the query again is how a client reads what it cancelled.
+    this.streams.reissue(tickets.map((t) => t.ticket));
     return {
       schema,
-      tickets: p.partitions.map((part) => {
-        const body = ticketFor(q.dataset, part, filters);
-        return { ticket: this.tickets.encode(body), rows: part.rows, key: JSON.stringify(body), bytes: part.bytes, extent: part.extent };
-      }),
+      tickets,
       totalRows: p.totalRows,
       totalBytes: p.partitions.reduce((s, part) => s + part.bytes, 0),
     };

@@ -125,7 +125,7 @@ describe('CancelFlightInfo over HTTP', () => {
     return { first, done, resume: () => resume() };
   }
 
-  it('cuts off a running /ticket stream of the cancelled FlightInfo, then refuses the ticket (409 CANCELLED)', async () => {
+  it('cuts off a running /ticket stream of the cancelled FlightInfo, refuses the ticket (409 CANCELLED) until the query is planned again', async () => {
     // One partition of uo only (not the ticket cancelled above): MBs, still streaming when paused.
     const cmd = Buffer.from(JSON.stringify({ dataset: 'cmems-currents', variables: ['uo'] }));
     const info = await new Promise<Record<string, unknown>>((res, rej) => client.GetFlightInfo({ type: 'CMD', cmd }, (e, v) => (e ? rej(e) : res(v!))));
@@ -160,6 +160,18 @@ describe('CancelFlightInfo over HTTP', () => {
     const refused = await again.done;
     expect(refused.status).toBe(409);
     expect(JSON.parse(refused.body.toString())).toMatchObject({ status: 'CANCELLED', error: expect.stringMatching(/FlightInfo of this ticket was cancelled/) });
+    // Planning the query again (over HTTP here) gives the same ticket, readable again in full.
+    const planReq = pausedGet(`/plan?dataset=cmems-currents&variables=uo`);
+    await planReq.first;
+    planReq.resume();
+    const replanned = JSON.parse((await planReq.done).body.toString()) as { tickets: Array<{ ticket: string }> };
+    expect(replanned.tickets.map((t) => t.ticket)).toEqual([Buffer.from(ticket).toString('base64url')]);
+    const full = pausedGet(path);
+    await full.first;
+    full.resume();
+    const whole = await full.done;
+    expect(whole.status).toBe(200);
+    expect(tableFromIPC(whole.body).numRows).toBe(Number(info.total_records));
     const metrics = await core.metrics.scrape();
     expect(metrics.body).toMatch(/wekeo_requests_total\{rpc="GET \/ticket",status="409"\} 1/);
   });

@@ -442,6 +442,10 @@ def test_cancel_flight_info_answers_cancelled_and_refuses_its_endpoints(client):
             client.do_get(e.ticket).read_all()
         assert "plan the query again" in str(err.value)
     assert client.do_get(other.endpoints[0].ticket).read_all().num_rows > 0  # another FlightInfo is untouched
+    # As the message says: planning the query again makes its (same, deterministic) tickets readable.
+    again = client.get_flight_info(cmd(dataset="ncep", bbox=[250, 55, 280, 70]))
+    assert [e.ticket for e in again.endpoints] == [e.ticket for e in info.endpoints]
+    assert sum(client.do_get(e.ticket).read_all().num_rows for e in again.endpoints) == info.total_records
     with pytest.raises(pa.ArrowInvalid):
         list(client.do_action(fl.Action("CancelFlightInfo", b"\x0a\x03abc")))
 
