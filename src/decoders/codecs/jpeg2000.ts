@@ -1,28 +1,65 @@
 /**
- * JPEG 2000 code streams (GRIB2 template 5.40) through OpenJPEG compiled to WebAssembly
- * (@cornerstonejs/codec-openjpeg: the only 16-bit-exact JPEG 2000 decoder on npm). The decode
- * itself is about 95% of the time; samples are scaled straight from the decoder's memory.
+ * JPEG 2000 code streams (GRIB2 template 5.40) through OpenJPEG 2.5.4 compiled to WebAssembly by
+ * ./openjpeg/build.sh (why our own build: see there; the decode is ~90% OpenJPEG's tier-1
+ * decoder). One module instance per thread, created on first use and kept: its input buffer and
+ * heap are reused from message to message, and samples are scaled straight from the decoder's
+ * int32 component, with no intermediate copy.
  */
-import { createRequire } from 'node:module';
+import { OPENJPEG_WASM_BASE64 } from './openjpeg-wasm.js';
 
-interface J2KDecoder {
-  getEncodedBuffer(length: number): Uint8Array;
-  decode(): void;
-  getDecodedBuffer(): Uint8Array;
-  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean };
-  delete?(): void;
+interface OpenJpegExports {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  j2k_input(len: number): number;
+  j2k_decode(len: number): number;
+  j2k_release(): void;
+  j2k_error(): number;
+  j2k_samples(): number;
+  j2k_width(): number;
+  j2k_height(): number;
+  j2k_components(): number;
 }
-interface OpenJpegModule {
-  J2KDecoder: new () => J2KDecoder;
+
+/** A code stream OpenJPEG refused or could not decode; the message is OpenJPEG's own. */
+export class Jpeg2000Error extends Error {}
+
+let compiled: WebAssembly.Module | undefined;
+let instance: OpenJpegExports | undefined;
+
+function openjpeg(): OpenJpegExports {
+  if (instance) return instance;
+  compiled ??= new WebAssembly.Module(Buffer.from(OPENJPEG_WASM_BASE64, 'base64'));
+  let memory: WebAssembly.Memory | undefined;
+  // The few WASI calls the C library links: no environment (OPJ_NUM_THREADS is unset), and
+  // output is dropped (OpenJPEG reports through the handlers j2k.c installs).
+  const wasi = {
+    fd_write(_fd: number, iov: number, iovcnt: number, nwritten: number): number {
+      const v = new DataView(memory!.buffer);
+      let n = 0;
+      for (let i = 0; i < iovcnt; i++) n += v.getUint32(iov + 8 * i + 4, true);
+      v.setUint32(nwritten, n, true);
+      return 0;
+    },
+    environ_sizes_get(count: number, size: number): number {
+      const v = new DataView(memory!.buffer);
+      v.setUint32(count, 0, true);
+      v.setUint32(size, 0, true);
+      return 0;
+    },
+    environ_get: (): number => 0,
+  };
+  const inst = new WebAssembly.Instance(compiled, { env: { emscripten_notify_memory_growth() {} }, wasi_snapshot_preview1: wasi });
+  const e = inst.exports as unknown as OpenJpegExports;
+  memory = e.memory;
+  e._initialize();
+  instance = e;
+  return e;
 }
 
-const require = createRequire(import.meta.url);
-let modulePromise: Promise<OpenJpegModule> | undefined;
-
-function openjpeg(): Promise<OpenJpegModule> {
-  // The factory prints [INFO] lines to stdout unless print/printErr are replaced.
-  modulePromise ??= (require('@cornerstonejs/codec-openjpeg/decodewasmjs') as (o: object) => Promise<OpenJpegModule>)({ print() {}, printErr() {} });
-  return modulePromise;
+function cString(mem: WebAssembly.Memory, at: number): string {
+  const bytes = new Uint8Array(mem.buffer, at);
+  const end = bytes.indexOf(0);
+  return Buffer.from(bytes.subarray(0, end < 0 ? 0 : end)).toString('latin1');
 }
 
 /** Scaling applied to samples: value = (sample·bscale + r)·dscale (GRIB's). */
@@ -34,32 +71,36 @@ export interface SampleScale {
 
 /**
  * Decodes a single-component code stream of `count` samples (row-major), scaled, into
- * out[at..at+count), reading the samples straight from the decoder's memory. Throws RangeError
- * when the image has another number of samples.
+ * out[at..at+count). Throws Jpeg2000Error when OpenJPEG cannot decode it, RangeError when the
+ * image has another number of samples or more than one component.
  */
 export async function decodeJpeg2000Scaled(codestream: Uint8Array, count: number, s: SampleScale, out: Float64Array, at: number): Promise<void> {
-  const mod = await openjpeg();
-  const dec = new mod.J2KDecoder();
+  const e = openjpeg();
   try {
-    dec.getEncodedBuffer(codestream.length).set(codestream);
-    dec.decode();
-    const info = dec.getFrameInfo();
-    const n = info.width * info.height;
-    if (n !== count) throw new RangeError(`JPEG 2000 image has ${n} samples, expected ${count}`);
-    const raw = dec.getDecodedBuffer();
-    const { r, bscale, dscale } = s;
-    if (info.bitsPerSample <= 8) {
-      const x = info.isSigned ? new Int8Array(raw.buffer, raw.byteOffset, n) : raw;
+    const input = e.j2k_input(codestream.length);
+    if (input === 0) throw new Jpeg2000Error(`no memory for a ${codestream.length}-byte code stream`);
+    new Uint8Array(e.memory.buffer, input, codestream.length).set(codestream);
+    if (e.j2k_decode(codestream.length) !== 0) throw new Jpeg2000Error(cString(e.memory, e.j2k_error()));
+    try {
+      const comps = e.j2k_components();
+      if (comps !== 1) throw new RangeError(`JPEG 2000 image has ${comps} components, expected 1`);
+      const n = e.j2k_width() * e.j2k_height();
+      if (n !== count) throw new RangeError(`JPEG 2000 image has ${n} samples, expected ${count}`);
+      // Samples are int32 with OpenJPEG's sign and DC level shift already applied; read after the
+      // decode, as the heap may have grown (a new ArrayBuffer).
+      const x = new Int32Array(e.memory.buffer, e.j2k_samples(), n);
+      const { r, bscale, dscale } = s;
       for (let i = 0; i < n; i++) out[at + i] = (x[i]! * bscale + r) * dscale;
-    } else if (raw.byteOffset % 2 === 0) {
-      // Samples are 16-bit little-endian, the host order of every platform Node runs on here.
-      const x = info.isSigned ? new Int16Array(raw.buffer, raw.byteOffset, n) : new Uint16Array(raw.buffer, raw.byteOffset, n);
-      for (let i = 0; i < n; i++) out[at + i] = (x[i]! * bscale + r) * dscale;
-    } else {
-      const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      for (let i = 0; i < n; i++) out[at + i] = ((info.isSigned ? v.getInt16(2 * i, true) : v.getUint16(2 * i, true)) * bscale + r) * dscale;
+    } finally {
+      e.j2k_release();
     }
-  } finally {
-    dec.delete?.();
+  } catch (err) {
+    // A trap (corrupt stream reaching an unchecked path, or memory exhausted) can leave the C
+    // heap inconsistent: the next decode starts from a fresh instance.
+    if (err instanceof WebAssembly.RuntimeError) {
+      instance = undefined;
+      throw new Jpeg2000Error(`decoder stopped: ${err.message}`);
+    }
+    throw err;
   }
 }

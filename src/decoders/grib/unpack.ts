@@ -8,7 +8,7 @@
  * itself as R even when D is not 0.
  */
 import { aecDecodeScaled, AecError } from '../codecs/ccsds.js';
-import { decodeJpeg2000Scaled } from '../codecs/jpeg2000.js';
+import { decodeJpeg2000Scaled, Jpeg2000Error } from '../codecs/jpeg2000.js';
 import { decodePngScaled, pngSampleCount } from '../codecs/png.js';
 import { DecodeError } from '../errors.js';
 import { countPresent, expandBitmap } from './bitmap.js';
@@ -50,7 +50,7 @@ export async function decodeField(src: FileSource, f: GribField): Promise<FieldV
     missing = await unpack(f.packing, data, present, values, points - present, src, where);
   } catch (e) {
     if (e instanceof DecodeError) throw e;
-    const detail = e instanceof AecError ? `CCSDS stream: ${e.message}` : e instanceof SecondOrderError ? `second-order packing: ${e.message}` : (e as Error).message;
+    const detail = e instanceof AecError ? `CCSDS stream: ${e.message}` : e instanceof Jpeg2000Error ? `JPEG 2000 code stream: ${e.message}` : e instanceof SecondOrderError ? `second-order packing: ${e.message}` : (e as Error).message;
     throw new DecodeError('CORRUPT', src.path, `${where}, data section: ${detail}`);
   }
   if (bitmap) {
