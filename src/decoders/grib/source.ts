@@ -1,10 +1,14 @@
 /**
  * Positional reads of a file with a read-ahead window, so walking thousands of small GRIB
  * section headers costs a few large reads instead of one syscall per header; data sections are
- * read into one reused, zero-padded buffer for the decode kernels.
+ * read into one reused, zero-padded buffer for the decode kernels. Reads are synchronous
+ * (../pread.ts, as for NetCDF and GeoTIFF: decoders run in decode workers, and the thread-pool
+ * round trip of an async read was ~30% idle time of a GRIB1 simple-packing decodeAll on a loaded
+ * machine); `breathe()` on each read keeps the worker's event loop turning.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { notReadable } from '../file-state.js';
+import { breathe, preadFully } from '../pread.js';
 import { bytesUninitialized, float64Uninitialized } from './memory.js';
 import { PAD } from './packed.js';
 
@@ -37,15 +41,15 @@ export class FileSource {
     if (offset >= this.winStart && end <= this.winStart + this.win.length) {
       return this.win.subarray(offset - this.winStart, end - this.winStart);
     }
+    await breathe();
     if (end - offset > WINDOW / 2) {
       // Large reads (data sections) bypass the window.
       const buf = new Uint8Array(Math.max(0, end - offset));
-      await this.fh.read(buf, 0, buf.length, offset);
-      return buf;
+      return buf.subarray(0, preadFully(this.fh.fd, buf, 0, buf.length, offset));
     }
     const len = Math.min(WINDOW, this.size - offset);
     const buf = new Uint8Array(Math.max(0, len));
-    const { bytesRead } = await this.fh.read(buf, 0, buf.length, offset);
+    const bytesRead = preadFully(this.fh.fd, buf, 0, buf.length, offset);
     this.win = buf.subarray(0, bytesRead);
     this.winStart = offset;
     return this.win.subarray(0, Math.max(0, end - offset));
@@ -66,7 +70,8 @@ export class FileSource {
     if (offset >= this.winStart && offset + have <= this.winStart + this.win.length) {
       buf.set(this.win.subarray(offset - this.winStart, offset - this.winStart + have));
     } else if (have > 0) {
-      got = (await this.fh.read(buf, 0, have, offset)).bytesRead;
+      await breathe();
+      got = preadFully(this.fh.fd, buf, 0, have, offset);
     }
     buf.fill(0, got, got + PAD);
     return buf.subarray(0, got);
