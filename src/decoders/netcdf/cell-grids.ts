@@ -26,7 +26,20 @@ export type Curvilinear =
       yDim: string;
       xDim: string;
     }
-  | { kind: 'projected'; def: string; scale: number; xVar: string; yVar: string; xs?: Float64Array; ys?: Float64Array };
+  | {
+      kind: 'projected';
+      def: string;
+      scale: number;
+      xVar: string;
+      yVar: string;
+      xs?: Float64Array;
+      ys?: Float64Array;
+      /** The grid's row and column dimensions: the projected y and x dimensions in the data variable's order. */
+      yDim: string;
+      xDim: string;
+      /** Grid rows run along projected x (a variable stored `(x, y)`): row r is xs[r], column c is ys[c]. */
+      swapped: boolean;
+    };
 
 /**
  * The 2-D latitude and longitude variables a variable names in its CF `coordinates` attribute,
@@ -48,18 +61,31 @@ export function curvilinearCoordinates(vars: NcVariable[], v: NcVariable): Curvi
   return { kind: 'coordinates', lat: lat.name, lon: lon.name, yDim, xDim };
 }
 
-/** Projected x/y: the two last dimensions have 1-D x/y coordinate variables and `grid_mapping` names a known projection. */
+/**
+ * Projected x/y: two of the variable's dimensions have 1-D projection x/y coordinate variables
+ * (standard_name or axis), in either order, and `grid_mapping` names a known projection.
+ */
 export function projectedCoordinates(vars: NcVariable[], v: NcVariable): Curvilinear | undefined {
   if (v.dims.length < 2) return undefined;
   const gm = vars.find((x) => x.name === (attrString(v.attrs.grid_mapping) ?? '').trim().split(/[\s:]/)[0]);
-  const yVar = coordinateVariable(vars, v.dims[v.dims.length - 2]!);
-  const xVar = coordinateVariable(vars, v.dims[v.dims.length - 1]!);
-  if (!gm || !xVar || !yVar || xVar.type === 'char' || yVar.type === 'char') return undefined;
+  if (!gm) return undefined;
   const isX = (c: NcVariable) => attrString(c.attrs.standard_name) === 'projection_x_coordinate' || (attrString(c.attrs.axis) ?? '').toUpperCase() === 'X';
   const isY = (c: NcVariable) => attrString(c.attrs.standard_name) === 'projection_y_coordinate' || (attrString(c.attrs.axis) ?? '').toUpperCase() === 'Y';
-  if (!isX(xVar) || !isY(yVar)) return undefined;
+  const axes = v.dims.map((d) => coordinateVariable(vars, d)).map((c) => (c && c.type !== 'char' && c.type !== 'string' ? c : undefined));
+  const xs = axes.filter((c): c is NcVariable => !!c && isX(c));
+  const ys = axes.filter((c): c is NcVariable => !!c && isY(c) && !isX(c));
+  if (xs.length !== 1 || ys.length !== 1) return undefined;
+  const [xVar, yVar] = [xs[0]!, ys[0]!];
+  const swapped = v.dims.indexOf(xVar.name) < v.dims.indexOf(yVar.name);
   const p = gridMappingProjection(gm, attrString(xVar.attrs.units));
-  return p ? { kind: 'projected', def: p.def, scale: p.scale, xVar: xVar.name, yVar: yVar.name } : undefined;
+  return p
+    ? { kind: 'projected', def: p.def, scale: p.scale, xVar: xVar.name, yVar: yVar.name, yDim: swapped ? xVar.name : yVar.name, xDim: swapped ? yVar.name : xVar.name, swapped }
+    : undefined;
+}
+
+/** Projected (x, y) of grid cell (row, col), in the projection's units. */
+function projectedAt(c: Extract<Curvilinear, { kind: 'projected' }>, row: number, col: number): [number, number] {
+  return c.swapped ? [c.xs![row]! * c.scale, c.ys![col]! * c.scale] : [c.xs![col]! * c.scale, c.ys![row]! * c.scale];
 }
 
 const converters = new Map<string, proj4.Converter>();
@@ -124,7 +150,7 @@ function sampledExtents(c: Extract<Curvilinear, { kind: 'projected' }>, ny: numb
     cols.forEach((col, j) => {
       let p: number[];
       try {
-        p = f.forward([c.xs![col]! * c.scale, c.ys![r]! * c.scale]);
+        p = f.forward(projectedAt(c, r, col));
       } catch {
         p = [NaN, NaN];
       }
@@ -176,7 +202,7 @@ export async function cellCoordinates(b: NcBackend, c: Curvilinear, y: IndexRang
       for (let col = x[0]; col < x[1]; col++, k++) {
         let p: number[];
         try {
-          p = f.forward([c.xs![col]! * c.scale, c.ys![r]! * c.scale]);
+          p = f.forward(projectedAt(c, r, col));
         } catch {
           p = [NaN, NaN];
         }

@@ -68,11 +68,7 @@ export function classify(vars: NcVariable[]): { sets: VariableSet[]; skipped: st
     const roles = dimensionRoles(vars, v);
     let geo = v.dims.length >= 2 && layoutProblem(roles) === null ? roles.map((r) => (r === 'other' ? 'level' : r)) : null;
     const curvilinear = geo ? undefined : (curvilinearCoordinates(vars, v) ?? projectedCoordinates(vars, v));
-    if (curvilinear?.kind === 'coordinates') geo = curvilinearRoles(v.dims, roles, curvilinear);
-    else if (curvilinear) {
-      const withGrid: AxisRole[] = [...roles.slice(0, -2), 'lat', 'lon'];
-      if (layoutProblem(withGrid) === null) geo = withGrid.map((r) => (r === 'other' ? 'level' : r));
-    }
+    if (curvilinear) geo = curvilinearRoles(v.dims, roles, curvilinear);
     const dimsKey = v.dims.length ? v.dims.join(',') : '(scalar)';
     // Rows must mean the same thing: a variable on a 2-D lat/lon grid shares its dimensions with
     // those lat/lon variables themselves (`sst(y, x)` beside `lat(y, x)`), which have no position
@@ -120,12 +116,12 @@ function swapAside(byKey: Map<string, VariableSet>, key: string): string {
 }
 
 /**
- * Roles of a variable on a 2-D lat/lon grid: its y and x dimensions are lat and lon wherever they
+ * Roles of a variable on a 2-D lat/lon grid or projected x/y: its grid row and column dimensions are lat and lon wherever they
  * sit; of the others at most one is time and one is a level (any other axis counts as a level),
  * in any order, since every read takes one time step and, unless the level comes before y, one
  * level (read-points.ts). Null when the other axes do not fit.
  */
-export function curvilinearRoles(dims: string[], roles: AxisRole[], c: Extract<Curvilinear, { kind: 'coordinates' }>): Array<Exclude<AxisRole, 'other'>> | null {
+export function curvilinearRoles(dims: string[], roles: AxisRole[], c: Curvilinear): Array<Exclude<AxisRole, 'other'>> | null {
   const out = dims.map((d, i): Exclude<AxisRole, 'other'> => (d === c.yDim ? 'lat' : d === c.xDim ? 'lon' : roles[i] === 'other' ? 'level' : roles[i]!));
   const count = (r: AxisRole) => out.filter((x) => x === r).length;
   // 1-D lat/lon axes beside the 2-D grid, or two time or level axes, do not make points.

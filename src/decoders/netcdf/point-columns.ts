@@ -18,7 +18,7 @@ export interface BandShape {
   nx: number;
 }
 
-/** Per-read constants: the selected columns' longitudes (and projected x), computed once. */
+/** Per-read constants: the selected columns' longitudes (and the projected coordinate along columns), computed once. */
 export interface RowPatterns {
   lon: Float64Array;
   x?: Float64Array;
@@ -26,7 +26,8 @@ export interface RowPatterns {
 
 export function rowPatterns(group: VariableGroup, c: Curvilinear | undefined, x: [number, number]): RowPatterns {
   const lon = Float64Array.from(group.grid.colLon.slice(x[0], x[1]), (e) => e[0]);
-  return c?.kind === 'projected' ? { lon, x: c.xs!.slice(x[0], x[1]) } : { lon };
+  // The native coordinate that varies along grid columns: x, or y when rows run along x.
+  return c?.kind === 'projected' ? { lon, x: (c.swapped ? c.ys! : c.xs!).slice(x[0], x[1]) } : { lon };
 }
 
 export function pointColumns(
@@ -64,12 +65,15 @@ export function pointColumns(
     out.push({ name: 'level', values: level, nullCount: 0 });
   }
   if (c?.kind === 'projected') {
-    const xc = uninitialisedFloat64(rows);
-    const yc = uninitialisedFloat64(rows);
-    xc.set(pat.x!);
-    repeat(xc, nx, rows);
-    for (let yi = 0; yi < ny; yi++) yc.fill(c.ys![y0 + yi]!, yi * nx, (yi + 1) * nx);
-    repeat(yc, block, rows);
+    // Along columns: the row pattern; along rows: one fill per grid row (x and y trade places when swapped).
+    const along = uninitialisedFloat64(rows);
+    const across = uninitialisedFloat64(rows);
+    along.set(pat.x!);
+    repeat(along, nx, rows);
+    const perRow = c.swapped ? c.xs! : c.ys!;
+    for (let yi = 0; yi < ny; yi++) across.fill(perRow[y0 + yi]!, yi * nx, (yi + 1) * nx);
+    repeat(across, block, rows);
+    const [xc, yc] = c.swapped ? [across, along] : [along, across];
     out.push({ name: 'x', values: xc, nullCount: 0 }, { name: 'y', values: yc, nullCount: 0 });
   }
   return out;

@@ -226,3 +226,137 @@ describe('curvilinear grids in any dimension order', () => {
     }
   });
 });
+
+/**
+ * Projected x/y with a CF grid mapping (polar stereographic, as in polar_stereographic.nc, whose
+ * lat/lon projected.test.ts checks against GDAL/PROJ) in other dimension orders: every cell of
+ * `(x, y)`, `(y, time, x)` and `(x, time, y)` has the lat/lon of the same cell of the `(time, y, x)`
+ * variable, native x/y equal to the written coordinates, and the written value.
+ */
+describe('projected x/y grids in any dimension order', () => {
+  const PT = 2;
+  const PY = 6;
+  const PX = 5;
+  const PSIZES: Record<string, number> = { time: PT, y: PY, x: PX };
+  const xAt = (i: number) => -1500 + 100 * i;
+  const yAt = (j: number) => 1200 - 100 * j;
+  const PVARS = [
+    { name: 'p', dims: ['time', 'y', 'x'] }, // the usual order, as a reference
+    { name: 'q', dims: ['x', 'y'] },
+    { name: 'r', dims: ['y', 'time', 'x'] },
+    { name: 's', dims: ['x', 'time', 'y'] },
+  ];
+  const pvalue = (vi: number, at: Record<string, number>) => vi * 1000 + (at.time ?? 0) * 100 + at.y! * 10 + at.x!;
+  let ppath: string;
+
+  beforeAll(() => {
+    mkdirSync(join(root, 'proj'));
+    ppath = join(root, 'proj', 'proj.nc');
+    const pfill = (dims: string[], f: (at: Record<string, number>) => number) => {
+      const n = dims.reduce((p, d) => p * PSIZES[d]!, 1);
+      return Float64Array.from({ length: n }, (_, k) => {
+        const at: Record<string, number> = {};
+        let rest = k;
+        for (let i = dims.length - 1; i >= 0; i--) {
+          at[dims[i]!] = rest % PSIZES[dims[i]!]!;
+          rest = Math.floor(rest / PSIZES[dims[i]!]!);
+        }
+        return f(at);
+      });
+    };
+    writeNetcdf3(
+      ppath,
+      [['time', PT], ['y', PY], ['x', PX]],
+      [
+        { name: 'time', dims: ['time'], type: 'double', attrs: { standard_name: 'time', units: 'days since 2024-01-01' }, values: [0, 1] },
+        { name: 'x', dims: ['x'], type: 'double', attrs: { units: 'km', standard_name: 'projection_x_coordinate', axis: 'X' }, values: Array.from({ length: PX }, (_, i) => xAt(i)) },
+        { name: 'y', dims: ['y'], type: 'double', attrs: { units: 'km', standard_name: 'projection_y_coordinate', axis: 'Y' }, values: Array.from({ length: PY }, (_, j) => yAt(j)) },
+        {
+          name: 'stereographic',
+          dims: [],
+          type: 'int',
+          attrs: {
+            grid_mapping_name: 'polar_stereographic',
+            latitude_of_projection_origin: [90],
+            straight_vertical_longitude_from_pole: [-45],
+            standard_parallel: [70],
+            false_easting: [0],
+            false_northing: [0],
+            semi_major_axis: [6378273],
+            semi_minor_axis: [6356889.449],
+          },
+          values: [0],
+        },
+        ...PVARS.map((v, vi): NcVarSpec => ({ name: v.name, dims: v.dims, type: 'double', attrs: { units: '1', grid_mapping: 'stereographic' }, values: pfill(v.dims, (at) => pvalue(vi, at)) })),
+      ],
+    );
+  });
+
+  interface PRow {
+    time: number | null;
+    x: number;
+    y: number;
+    lat: number;
+    lon: number;
+    value: number;
+  }
+  async function prows(name: string, bbox?: [number, number, number, number]): Promise<PRow[]> {
+    const desc = await netcdfDecoder.describe(ppath);
+    const g = desc.groups.find((x) => x.variables.some((v) => v.name === name))!;
+    expect(g.grid.kind).toBe('projected');
+    const p = plan([{ key: 'proj', description: desc }], { bbox, variables: [name] }, 4);
+    expect(p.group.id).toBe(g.id);
+    const batches: ColumnBatch[] = [];
+    for (const part of p.partitions) {
+      for await (const raw of netcdfDecoder.read(ppath, { group: part.group, variables: part.variables, time: part.time, level: part.level, y: part.y, x: part.x, maxBatchBytes: 200 })) {
+        const b = bbox ? filterRows(raw, { bbox }) : raw;
+        if (b.numRows) batches.push(b);
+      }
+    }
+    const n = batches.reduce((s, b) => s + b.numRows, 0);
+    const hasTime = g.coordinates.some((c) => c.name === 'time');
+    return Array.from({ length: n }, (_, i) => ({
+      time: hasTime ? Number(valueAt(batches, 'time', i)) : null,
+      x: valueAt(batches, 'x', i)!,
+      y: valueAt(batches, 'y', i)!,
+      lat: valueAt(batches, 'lat', i)!,
+      lon: valueAt(batches, 'lon', i)!,
+      value: valueAt(batches, name, i)!,
+    }));
+  }
+  const cell = (r: PRow) => `${r.x}|${r.y}`;
+
+  it.each(PVARS.slice(1).map((v) => [v.name, v.dims.join(','), PVARS.indexOf(v)] as const))('%s(%s): each cell at the position of the same cell in (time, y, x)', async (name, _dims, vi) => {
+    const ref = new Map((await prows('p')).map((r) => [cell(r), r]));
+    expect(ref.size).toBe(PY * PX);
+    const dims = PVARS[vi]!.dims;
+    const got = await prows(name);
+    expect(got.length).toBe((dims.includes('time') ? PT : 1) * PY * PX);
+    const seen = new Set<string>();
+    for (const r of got) {
+      const i = (r.x + 1500) / 100;
+      const j = (1200 - r.y) / 100;
+      expect(Number.isInteger(i) && i >= 0 && i < PX && Number.isInteger(j) && j >= 0 && j < PY, `x/y ${cell(r)} written`).toBe(true);
+      const t = r.time === null ? 0 : (r.time - T0_US) / (24 * HOUR_US);
+      expect(r.value).toBe(pvalue(vi, { time: t, y: j, x: i }));
+      expect([r.lat, r.lon]).toEqual([ref.get(cell(r))!.lat, ref.get(cell(r))!.lon]);
+      seen.add(`${t}|${cell(r)}`);
+    }
+    expect(seen.size).toBe(got.length);
+  });
+
+  it('a bbox finds the same cells in every order', async () => {
+    const all = await prows('p');
+    // South-west part of the grid's own extent (whatever the projection puts it at).
+    const med = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const bbox: [number, number, number, number] = [Math.min(...all.map((r) => r.lon)) - 1, Math.min(...all.map((r) => r.lat)) - 1, med(all.map((r) => r.lon)), med(all.map((r) => r.lat))];
+    const inside = new Set(all.filter((r) => r.lat >= bbox[1] && r.lat <= bbox[3] && r.lon >= bbox[0] && r.lon <= bbox[2]).map(cell));
+    expect(inside.size).toBeGreaterThan(0);
+    expect(inside.size).toBeLessThan(PY * PX);
+    for (const v of PVARS) {
+      const got = await prows(v.name, bbox);
+      expect(new Set(got.map(cell)), v.name).toEqual(inside);
+      expect(got.length).toBe(inside.size * (v.dims.includes('time') ? PT : 1));
+    }
+  });
+});
