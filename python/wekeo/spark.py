@@ -9,7 +9,8 @@ Same options as the JVM shim (WekeoOptions.java). The driver plans the query onc
 and makes one Spark partition per Flight endpoint; executors read their endpoint with
 pyarrow.flight and hand Spark Arrow record batches. `pushFilters` (Spark >= 4.1) turns
 time/lat/lon comparisons into the bridge's time range and bbox, so partitions outside them are
-never planned. What the bridge applies exactly (inclusive bounds on time and lat) is not
+never planned, and `level` (=, IN, ranges) and ensemble `number` (=, IN) predicates into the
+bridge's "levels" and "numbers", which slice those axes (Spark re-checks both). What the bridge applies exactly (inclusive bounds on time and lat) is not
 re-checked by Spark; strict bounds and every lon bound (the bridge reads -180..180 and 0..360
 alike, so a lon range is widened, never narrowed) are pushed and re-checked. An empty range
 (`lat between 50 and 40`) plans no partitions and reads nothing.
@@ -177,6 +178,47 @@ def _bounds(f: Filter, convert) -> tuple[Any, Any] | None:
     return None
 
 
+class _Axes:
+    """Pushed `level` (=, IN, ranges) and ensemble `number` (=, IN) predicates, as the bridge's
+    "levels" (a list, or {min, max}) and "numbers": it slices those axes before sizing partitions."""
+
+    def __init__(self):
+        self.levels: set[float] | None = None
+        self.level_range = _Range()
+        self.numbers: set[int] | None = None
+
+    def push(self, col: str, f: Filter) -> bool:
+        if isinstance(f, (EqualTo, In)):
+            raw = list(f.value) if isinstance(f, In) else [f.value]
+            if col == "number":
+                if not raw or any(isinstance(v, bool) or not isinstance(v, int) for v in raw):
+                    return False
+                self.numbers = set(raw) if self.numbers is None else self.numbers & set(raw)
+                return True
+            vals = [_number(v) for v in raw]
+            if not vals or any(v is None for v in vals):
+                return False
+            self.levels = set(vals) if self.levels is None else self.levels & set(vals)
+            return True
+        if col == "level":
+            b = _bounds(f, _number)
+            if b is not None:
+                self.level_range.tighten(*b)
+                return True
+        return False
+
+    def apply(self, q: dict) -> bool:
+        """Adds the axes to the query; True when no level or member can match."""
+        lo, hi = self.level_range.lo, self.level_range.hi
+        if self.levels is not None:
+            q["levels"] = sorted(v for v in self.levels if (lo is None or v >= lo) and (hi is None or v <= hi))
+        elif lo is not None or hi is not None:
+            q["levels"] = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
+        if self.numbers is not None:
+            q["numbers"] = sorted(self.numbers)
+        return q.get("levels") == [] or q.get("numbers") == [] or (lo is not None and hi is not None and lo > hi)
+
+
 class WekeoReader(DataSourceReader):
     def __init__(self, parsed: dict, schema: StructType):
         self.parsed = parsed
@@ -189,8 +231,14 @@ class WekeoReader(DataSourceReader):
         w, s, e, n = q.get("bbox", [-180.0, -90.0, 180.0, 90.0])
         opt_start, opt_end = _iso_time(q.get("start")), _iso_end(q.get("end"))
         ranges = {"time": _Range(opt_start, opt_end), "lat": _Range(s, n), "lon": _Range()}
+        axes = _Axes()
         for f in filters:
             col = f.attribute[0] if len(getattr(f, "attribute", ())) == 1 else None
+            if col in ("level", "number"):
+                if axes.push(col, f):
+                    self.pushed.append(repr(f))
+                yield f  # the bridge slices the axis with an inclusive superset; Spark re-checks
+                continue
             b = _bounds(f, _filter_time if col == "time" else _number) if col in ranges else None
             if b is None:
                 yield f
@@ -220,6 +268,7 @@ class WekeoReader(DataSourceReader):
         self.empty = self.empty or s > n or (t.lo is not None and t.hi is not None and t.lo > t.hi)
         if (s, n) != (-90.0, 90.0) or "bbox" in q or (w, e) != (-180.0, 180.0):
             q["bbox"] = [w, s, e, n]
+        self.empty = axes.apply(q) or self.empty
 
     def partitions(self) -> list[WekeoPartition]:
         if self.empty:

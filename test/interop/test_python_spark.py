@@ -6,7 +6,9 @@ named. One Spark session for the module (its start-up dominates the cost)."""
 import datetime as dt
 import os
 import pathlib
+import re
 import sys
+import urllib.request
 
 import numpy as np
 import pyarrow as pa
@@ -112,6 +114,10 @@ def test_empty_ranges_give_empty_results(spark, bridge):
         assert df.where(where).rdd.getNumPartitions() == 1, where
     assert df.where("lat between 50 and 40").count() == 0
     assert df.where("time between '2024-01-20' and '2024-01-10'").count() == 0
+    # A range outside the dataset's span (2024-01-03..28) is no error either: the bridge plans no endpoint.
+    assert df.where("time >= '2030-01-01'").count() == 0
+    assert df.where("time < '2000-01-01' and lat > 10").rdd.getNumPartitions() == 1
+    assert load(spark, bridge, "cmems-currents", start="2030-01-01", end="2030-12-31").count() == 0
 
 
 def test_out_of_range_bounds_are_clamped_and_lon_follows_the_grid(spark, bridge, client):
@@ -146,3 +152,37 @@ def test_bad_options_are_named(spark, bridge):
     with pytest.raises(Exception) as e:
         spark.read.format("wekeo").option("endpoint", "grpc://127.0.0.1:9").option("dataset", "ncep-air").load()
     assert "no wekeo bridge answered at grpc://127.0.0.1:9" in str(e.value)
+
+
+def bytes_sent(bridge, dataset):
+    """The bridge's /metrics counter of bytes sent for one dataset."""
+    body = urllib.request.urlopen(bridge["http"] + "/metrics", timeout=10).read().decode()
+    m = re.search(r'^wekeo_bytes_sent_total\{dataset="' + re.escape(dataset) + r'"\} (\S+)$', body, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_level_and_member_predicates_slice_the_axes_with_exact_rows(spark, bridge, client):
+    df = load(spark, bridge, "era5-ensemble", variables="t")
+    full = client.read("era5-ensemble", variables=["t"])
+    cases = [
+        ("number = 3", pc.equal(full.column("number"), 3)),
+        ("number in (1, 4) and level = 500", pc.and_(pc.is_in(full.column("number"), pa.array([1, 4], full.column("number").type)), pc.equal(full.column("level"), 500))),
+        ("level > 500", pc.greater(full.column("level"), 500)),
+        ("level between 300 and 600 and number >= 8", pc.and_(pc.and_(pc.greater_equal(full.column("level"), 300), pc.less_equal(full.column("level"), 600)), pc.greater_equal(full.column("number"), 8))),
+    ]
+    for where, mask in cases:
+        f = df.where(where)
+        want = canonical(full.filter(mask).select(df.columns))
+        got = canonical(f.toArrow())
+        assert got.num_rows == want.num_rows > 0, where
+        assert got.sort_by([(k, "ascending") for k in ("time", "level", "number", "lat", "lon")]).equals(
+            want.sort_by([(k, "ascending") for k in ("time", "level", "number", "lat", "lon")])), where
+    # the bridge sliced the member axis: one member of 10 sends about a tenth of the bytes
+    full_bytes = client.plan("era5-ensemble", variables=["t"]).total_bytes
+    before = bytes_sent(bridge, "era5-ensemble")
+    df.where("number = 3").toArrow()
+    one_bytes = bytes_sent(bridge, "era5-ensemble") - before
+    assert 0 < one_bytes < 0.2 * full_bytes
+    # no level can match: nothing is planned (Spark's one stand-in partition) and nothing read
+    assert df.where("level in (500, 850) and level < 400").rdd.getNumPartitions() == 1
+    assert df.where("level in (500, 850) and level < 400").count() == 0

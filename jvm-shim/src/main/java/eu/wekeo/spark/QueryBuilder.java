@@ -29,6 +29,7 @@ final class QueryBuilder {
   static String toJson(WekeoOptions o, FilterTranslator.Constraints c, List<String> variables, List<String> columns) {
     String base = toJson(o.dataset, c.bbox(), iso(c.start), iso(c.end), variables);
     StringBuilder sb = new StringBuilder(base.substring(0, base.length() - 1));
+    if (o.group != null) sb.append(",\"group\":").append(quote(o.group));
     Object levels = c.levels();
     if (levels instanceof double[] r) {
       sb.append(",\"levels\":{");

@@ -24,14 +24,14 @@ import org.apache.spark.sql.SparkSession;
  * {@code bbx} would scan the whole dataset.
  */
 public final class WekeoOptions implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   public static final String DEFAULT_ENDPOINT = "grpc://localhost:8815";
   public static final String CONF_PREFIX = "spark.wekeo.";
 
   /** Every option the source understands, in the order the README documents them. */
   public static final List<String> KNOWN = List.of(
-      "endpoint", "dataset", "variables", "bbox", "start", "end", "layout", "tile", "filters", "token", "tlsRootCerts");
+      "endpoint", "dataset", "group", "variables", "bbox", "start", "end", "layout", "tile", "filters", "token", "tlsRootCerts");
 
   /**
    * Keys Spark itself adds to a table's options (DataFrameReader path(s), CREATE TABLE's location
@@ -42,6 +42,8 @@ public final class WekeoOptions implements Serializable {
 
   public final String endpoint;
   public final String dataset;
+  /** One variable group of the dataset (an id from ListFlights PATH [dataset, group]); null = every group. */
+  public final String group;
   public final List<String> variables;
   /** west, south, east, north; null when not given. */
   public final double[] bbox;
@@ -61,6 +63,7 @@ public final class WekeoOptions implements Serializable {
   private WekeoOptions(Builder b) {
     this.endpoint = b.endpoint;
     this.dataset = b.dataset;
+    this.group = b.group;
     this.variables = b.variables;
     this.bbox = b.bbox;
     this.start = b.start;
@@ -75,6 +78,7 @@ public final class WekeoOptions implements Serializable {
   private static final class Builder {
     String endpoint;
     String dataset;
+    String group;
     List<String> variables = new ArrayList<>();
     double[] bbox;
     String start;
@@ -102,6 +106,8 @@ public final class WekeoOptions implements Serializable {
     if (needDataset && (b.dataset == null || b.dataset.isBlank())) {
       throw new IllegalArgumentException("option \"dataset\" is required, e.g. .option(\"dataset\", \"cmems-currents\")");
     }
+    b.group = value(given, conf, "group", null);
+    if (b.group != null && b.group.isBlank()) throw new IllegalArgumentException("option \"group\" is empty: give a variable group id (SHOW TABLES IN <catalog>.<dataset> lists them)");
     String vars = value(given, conf, "variables", null);
     if (vars != null) for (String v : vars.split(",")) if (!v.isBlank()) b.variables.add(v.trim());
     String bb = value(given, conf, "bbox", null);

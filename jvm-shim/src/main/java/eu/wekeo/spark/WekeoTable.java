@@ -20,7 +20,7 @@ public final class WekeoTable implements SupportsRead {
 
   @Override
   public String name() {
-    return "wekeo." + options.dataset;
+    return "wekeo." + options.dataset + (options.group == null ? "" : "." + options.group);
   }
 
   @Override

@@ -26,7 +26,7 @@ class OptionsTest {
     assertTrue(error(Map.of("dataset", "d", "tlsRootCerts", "/nonexistent.pem")).contains("needs a grpc+tls:// endpoint"));
     assertTrue(error(Map.of("dataset", "d", "endpoint", "grpc+tls://h:1", "tlsRootCerts", "/nonexistent.pem")).contains("readable PEM certificate file"));
     String unknown = error(Map.of("dataset", "d", "bbx", "1", "Varibles", "a"));
-    assertTrue(unknown.startsWith("unknown options \"Varibles\", \"bbx\"") && unknown.contains("valid options: endpoint, dataset, variables, bbox"), unknown);
+    assertTrue(unknown.startsWith("unknown options \"Varibles\", \"bbx\"") && unknown.contains("valid options: endpoint, dataset, group, variables, bbox"), unknown);
   }
 
   @Test

@@ -84,6 +84,18 @@ class WekeoPushdownTest {
   }
 
   @Test
+  void timeRangeOutsideTheDatasetIsEmptyNotAnError() {
+    // cmems-currents spans 2024-01-03..2024-01-28: the bridge plans no endpoint, Spark no partition.
+    for (Dataset<Row> df : List.of(read("cmems-currents").where("time >= '2030-01-01'"), read("cmems-currents").where("time < '2000-01-01' and lat > 10"),
+        WekeoSparkTest.spark.read().format("wekeo").option("endpoint", WekeoSparkTest.endpoint).option("dataset", "cmems-currents")
+            .option("start", "2030-01-01").option("end", "2030-12-31").load())) {
+      assertEquals(0, df.rdd().getNumPartitions(), plan(df));
+      assertEquals(0L, df.count());
+      assertEquals(0L, df.select("uo").collectAsList().size());
+    }
+  }
+
+  @Test
   void outOfRangeBoundsAreClampedNotRejected() {
     long all = cmemsAll.count();
     assertEquals(all, read("cmems-currents").where("lat >= -100").count());

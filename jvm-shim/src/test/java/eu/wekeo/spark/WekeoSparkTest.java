@@ -40,28 +40,52 @@ class WekeoSparkTest {
   static void start() throws Exception {
     if (spark != null) return;
     if (!Files.exists(REPO.resolve("dist/cli/main.js"))) fail("dist/ is missing: run `npm run build` in " + REPO + " (./dev test does it)");
-    ProcessBuilder pb = new ProcessBuilder("node", "bin/wekeo.js", "serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--target-rows", "50000", "--workers", "2");
-    pb.directory(REPO.toFile());
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    bridge = pb.start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(bridge.getInputStream(), StandardCharsets.UTF_8));
-    String first = out.readLine();
-    Matcher m = Pattern.compile("wekeo-bridge listening on (grpc://\\S+)").matcher(first == null ? "" : first);
-    if (!m.find()) fail("bridge did not start, first line: " + first);
-    endpoint = m.group(1);
-    String second = out.readLine();
-    Matcher h = Pattern.compile("wekeo-bridge http on (http://\\S+)").matcher(second == null ? "" : second);
-    if (!h.find()) fail("bridge printed no http line, second line: " + second);
-    metricsUrl = h.group(1) + "/metrics";
-    Thread drain = new Thread(() -> out.lines().forEach(l -> {}));
-    drain.setDaemon(true);
-    drain.start();
+    Bridge b = startBridge();
+    bridge = b.process();
+    endpoint = b.endpoint();
+    metricsUrl = b.http() + "/metrics";
     spark = SparkSession.builder().master("local[2]").appName("wekeo-shim-test")
         .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.catalog.wekeo", WekeoCatalog.class.getName())
         .config("spark.sql.catalog.wekeo.endpoint", endpoint).getOrCreate();
     oracle = new ObjectMapper().readTree(new File(REPO.toFile(), "test/fixtures/netcdf/" + CMEMS + ".oracle.json"));
+  }
+
+  /** A `wekeo serve` started for a test, its gRPC endpoint and HTTP base URL. */
+  record Bridge(Process process, String endpoint, String http) {
+    void stop() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+    }
+  }
+
+  /** Starts the built CLI's `wekeo serve` on loopback (free ports) with extra arguments. */
+  static Bridge startBridge(String... extra) throws Exception {
+    if (!Files.exists(REPO.resolve("dist/cli/main.js"))) fail("dist/ is missing: run `npm run build` in " + REPO + " (./dev test does it)");
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("node", "bin/wekeo.js", "serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--target-rows", "50000", "--workers", "2"));
+    cmd.addAll(java.util.List.of(extra));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.directory(REPO.toFile());
+    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    Process p = pb.start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String first = out.readLine();
+    Matcher m = Pattern.compile("wekeo-bridge listening on (grpc://\\S+)").matcher(first == null ? "" : first);
+    if (!m.find()) {
+      p.destroyForcibly();
+      fail("bridge did not start, first line: " + first);
+    }
+    String second = out.readLine();
+    Matcher h = Pattern.compile("wekeo-bridge http on (http://\\S+)").matcher(second == null ? "" : second);
+    if (!h.find()) {
+      p.destroyForcibly();
+      fail("bridge printed no http line, second line: " + second);
+    }
+    Thread drain = new Thread(() -> out.lines().forEach(l -> {}));
+    drain.setDaemon(true);
+    drain.start();
+    return new Bridge(p, m.group(1), h.group(1));
   }
 
   @AfterAll
