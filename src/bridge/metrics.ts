@@ -58,6 +58,37 @@ export class BridgeMetrics {
     });
     counterFrom('wekeo_cache_hits_total', 'Partitions served from the decoded-partition cache', () => sources.cacheStats().hits, registers);
     counterFrom('wekeo_cache_misses_total', 'Partitions decoded because the cache did not hold them', () => sources.cacheStats().misses, registers);
+    // Per tier (memory, and disk with --cache-dir): what it holds against its budget, and what it dropped.
+    const tiers = () => {
+      const t = sources.cacheStats().tiers;
+      return t.disk ? ([['memory', t.memory], ['disk', t.disk]] as const) : ([['memory', t.memory]] as const);
+    };
+    for (const [name, help, field] of [
+      ['wekeo_cache_bytes', 'Bytes a cache tier holds (memory: Arrow buffers; disk: IPC files, including entries being written)', 'bytes'],
+      ['wekeo_cache_budget_bytes', 'Budget of a cache tier (--cache-mem, --cache-disk)', 'budgetBytes'],
+      ['wekeo_cache_entries', 'Partitions a cache tier holds', 'entries'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['tier'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [tier, st] of tiers()) this.set({ tier }, st[field]);
+        },
+      });
+    }
+    new Counter({
+      name: 'wekeo_cache_evictions_total',
+      help: 'Partitions a cache tier dropped to stay within its budget',
+      labelNames: ['tier'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [tier, st] of tiers()) this.inc({ tier }, st.evictions);
+      },
+    });
     new Counter({
       name: 'wekeo_hda_requests_total',
       help: 'HTTP responses from the WEkEO HDA broker by status ("error": no response)',

@@ -221,5 +221,17 @@ describe('disk cache', { timeout: 240_000 }, () => {
     expect(s.tiers.memory.hits).toBeGreaterThan(0);
     expect(s.tiers.disk!.hits).toBeGreaterThan(0);
     expect(s.hits + s.misses).toBe(64);
+    // /metrics reports each tier's bytes, budget, entries and evictions as cache-stats does.
+    const m = (await d.core.metrics.scrape()).body;
+    const metric = (name: string, tier: string) => Number(new RegExp(`^${name}\\{tier="${tier}"\\} (\\S+)$`, 'm').exec(m)?.[1]);
+    const now = d.core.cache.stats();
+    for (const [tier, st] of [['memory', now.tiers.memory], ['disk', now.tiers.disk!]] as const) {
+      expect(metric('wekeo_cache_bytes', tier)).toBe(st.bytes);
+      expect(metric('wekeo_cache_budget_bytes', tier)).toBe(st.budgetBytes);
+      expect(metric('wekeo_cache_entries', tier)).toBe(st.entries);
+      expect(metric('wekeo_cache_evictions_total', tier)).toBe(st.evictions);
+    }
+    expect(metric('wekeo_cache_evictions_total', 'disk')).toBeGreaterThan(0);
+    expect(metric('wekeo_cache_budget_bytes', 'memory')).toBe(memBytes);
   });
 });

@@ -75,6 +75,7 @@ def test_metrics_declare_every_family(ops):
         "wekeo_decode_seconds": "histogram", "wekeo_streams_in_flight": "gauge", "wekeo_decode_queue_depth": "gauge",
         "wekeo_cache_hits_total": "counter", "wekeo_cache_misses_total": "counter", "wekeo_hda_requests_total": "counter",
         "wekeo_hda_retries_total": "counter", "wekeo_hda_bytes_downloaded_total": "counter",
+        "wekeo_cache_bytes": "gauge", "wekeo_cache_budget_bytes": "gauge", "wekeo_cache_entries": "gauge", "wekeo_cache_evictions_total": "counter",
     }
     assert {k: types.get(k) for k in expected} == expected
 
