@@ -4,8 +4,11 @@ started with `--peers` on two loopback addresses (127.0.0.1 and 127.0.0.2):
 - the result equals a direct pyarrow.flight read of the same query;
 - each Spark partition prefers exactly the hosts of its Flight endpoint's locations, owner first;
 - with one bridge stopped after planning, the job (task retries off) still returns the full
-  exact result: partitions owned by the stopped bridge are read from the other location.
+  exact result: partitions owned by the stopped bridge are read from the other location;
+- on this Spark (pyspark 4.3 in the venv, while the jar is built and JUnit-tested against 4.0):
+  CREATE TABLE ... USING wekeo, the catalog with a dataset's variable groups as tables, EXPLAIN.
 The jar is built with Maven when missing or older than the shim's sources."""
+import datetime as dt
 import json
 import os
 import pathlib
@@ -13,12 +16,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.flight as fl
 import pytest
 
@@ -108,7 +111,7 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def spark(cluster):
+def spark(cluster, tmp_path_factory):
     from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
@@ -134,7 +137,7 @@ def spark(cluster):
     saved = os.environ.get("SPARK_LOCAL_IP")
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     s = (SparkSession.builder.master(cluster).appName("wekeo-standalone-cluster")
-         .config("spark.jars", str(jar))
+         .config("spark.jars", str(jar)).config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
          .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
          .config("spark.executor.memory", "768m").config("spark.executor.cores", "2").config("spark.cores.max", "2")
          .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC").config("spark.sql.adaptive.enabled", "false")
@@ -250,3 +253,31 @@ def test_cluster_read_locality_and_failover(spark, pair):
     metrics = scan.metrics()
     assert metrics.apply("wekeoRows").value() == want.num_rows  # every partition read exactly once
     assert metrics.apply("wekeoRetries").value() == on_b
+
+
+def test_sql_catalog_groups_and_explain_on_this_spark(spark, pair):
+    """The same jar on the venv's Spark (the newest line it supports): SQL USING wekeo, the catalog
+    with a dataset's variable groups as tables, and EXPLAIN naming what was pushed."""
+    uris, _ = pair
+    direct = fl.connect(uris[0])
+    spark.conf.set("spark.sql.catalog.wekeo", "eu.wekeo.spark.WekeoCatalog")
+    spark.conf.set("spark.sql.catalog.wekeo.endpoint", uris[0])
+    tables = {(r[0].strip("`"), r[1]) for r in spark.sql("SHOW TABLES IN wekeo").collect()}  # namespace quoted when not a plain name
+    assert {("", "ncep-air"), ("", "cmems-currents"), ("cmems-currents", "(scalar)"), ("cmems-currents", "time,latitude,longitude")} <= tables
+    scalar = spark.sql("SELECT * FROM wekeo.`cmems-currents`.`(scalar)`").toArrow()
+    want = pa.concat_tables(direct.do_get(e.ticket).read_all() for e in direct.get_flight_info(cmd(dataset="cmems-currents", group="(scalar)")).endpoints)
+    assert scalar.column_names == ["depth"] and scalar.equals(want)
+    spark.sql(f"CREATE TABLE air USING wekeo OPTIONS (endpoint '{uris[0]}', dataset '{DATASET}')")
+    try:
+        q = spark.sql("SELECT count(*), avg(air) FROM air WHERE lat BETWEEN 40 AND 50 AND time >= '2014-10-02'")
+        explain = q._jdf.queryExecution().executedPlan().toString()
+        assert '"bbox":[' in explain and '"start":"2014-10-02T00:00:00Z"' in explain and "pushedFilters=[" in explain, explain
+        full = pa.concat_tables(direct.do_get(e.ticket).read_all() for e in direct.get_flight_info(cmd(dataset=DATASET)).endpoints)
+        start = pa.scalar(dt.datetime(2014, 10, 2), pa.timestamp("us", tz="UTC"))
+        lat = full.column("lat")
+        rows = full.filter(pc.and_(pc.and_(pc.greater_equal(lat, 40), pc.less_equal(lat, 50)), pc.greater_equal(full.column("time"), start)))
+        count, avg = q.first()
+        assert count == rows.num_rows > 0
+        assert abs(avg - pc.mean(rows.column("air")).as_py()) < 1e-9 * abs(avg)
+    finally:
+        spark.sql("DROP TABLE IF EXISTS air")
