@@ -57,12 +57,15 @@ enum {
  *   bits 0-7   bits to consume: code length plus extra bits (main-table bits for a link)
  *   bits 8-11  code length alone (subtable bits for a link)
  *   bit  12    end of block        bit 13  link to a subtable   bit 14  exceptional (12, 13 or invalid)
+ *   bit  15    length whose extra bits are still to be added (lengths whose code and extra bits
+ *              fit the main table have one entry per extra value, the length resolved)
  *   bits 16-30 literal byte, length base, or subtable offset; bit 31 literal
  *   distance entries: bits 16-31 distance base (never a literal)
  */
 #define F_EOB 0x1000u
 #define F_SUB 0x2000u
 #define F_EXC 0x4000u
+#define F_XB 0x8000u
 #define F_LIT 0x80000000u
 
 #define LIT_BITS 11
@@ -100,7 +103,7 @@ static const u8 pre_order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3,
 static void init_templates(void) {
   for (u32 s = 0; s < 256; s++) lit_tmpl[s] = F_LIT | (s << 16);
   lit_tmpl[256] = F_EXC | F_EOB;
-  for (u32 s = 257; s < 286; s++) lit_tmpl[s] = ((u32)len_base[s - 257] << 16) | len_extra[s - 257];
+  for (u32 s = 257; s < 286; s++) lit_tmpl[s] = ((u32)len_base[s - 257] << 16) | len_extra[s - 257] | (len_extra[s - 257] ? F_XB : 0);
   lit_tmpl[286] = lit_tmpl[287] = F_EXC; /* exist in the fixed code, invalid to use */
   for (u32 s = 0; s < 30; s++) dist_tmpl[s] = ((u32)dist_base[s] << 16) | dist_extra[s];
   dist_tmpl[30] = dist_tmpl[31] = F_EXC;
@@ -150,8 +153,17 @@ static i32 build(u32 *table, u32 capacity, const u8 *lens, u32 n, u32 bits, cons
   u32 short_max = max < bits ? max : bits;
   for (u32 l = 1; l <= short_max; l++) {
     for (u32 c = count[l]; c > 0; c--) {
-      u32 e = tmpl[sorted[k++]] + l + (l << 8);
-      for (u32 i = code; i < size; i += 1u << l) table[i] = e;
+      u32 t = tmpl[sorted[k++]], x = t & 0xff;
+      if ((t & F_XB) && l + x <= bits) {
+        /* A length and all its extra values in the main table: resolved, no extra bits to add. */
+        for (u32 v = 0; v < (1u << x); v++) {
+          u32 e = (t & ~F_XB & ~0xffu) + (v << 16) + (l + x) + ((l + x) << 8);
+          for (u32 i = code | (v << l); i < size; i += 1u << (l + x)) table[i] = e;
+        }
+      } else {
+        u32 e = t + l + (l << 8);
+        for (u32 i = code; i < size; i += 1u << l) table[i] = e;
+      }
       u32 bit = 1u << (l - 1);
       while (code & bit) bit >>= 1;
       code = bit ? (code & (bit - 1)) | bit : 0;
@@ -326,7 +338,8 @@ i32 inflate(const u8 *in, u32 in_len, u8 *out, u32 cap, u32 zlib) {
     final = bb & 1;
     u32 type = (bb >> 1) & 3;
     DROP(3);
-    const u32 *lt, *dt;
+    /* Decoding always reads lit_table and dist_table (constant addresses in the code). */
+    const u32 *const lt = lit_table, *const dt = dist_table;
     if (type == 0) {
       /* Stored: skip to a byte boundary, then LEN, NLEN and the bytes, straight from memory. */
       DROP(bl & 7);
@@ -347,8 +360,9 @@ i32 inflate(const u8 *in, u32 in_len, u8 *out, u32 cap, u32 zlib) {
       continue;
     } else if (type == 1) {
       if (!fixed_ready) build_fixed();
-      lt = fixed_lit;
-      dt = fixed_dist;
+      /* The fixed code's entries fit the main tables (9 and 5 bits): copy those. */
+      __builtin_memcpy(lit_table, fixed_lit, sizeof(u32) << LIT_BITS);
+      __builtin_memcpy(dist_table, fixed_dist, sizeof(u32) << DIST_BITS);
     } else if (type == 2) {
       u32 nlit = (bb & 31) + 257, ndist = ((bb >> 5) & 31) + 1, npre = ((bb >> 10) & 15) + 4;
       DROP(14);
@@ -392,8 +406,6 @@ i32 inflate(const u8 *in, u32 in_len, u8 *out, u32 cap, u32 zlib) {
       if (lens[256] == 0) return E_NO_END;
       if (build(lit_table, LIT_SIZE, lens, nlit, LIT_BITS, lit_tmpl, KIND_LIT)) return E_LITLEN_SET;
       if (build(dist_table, DIST_SIZE, lens + nlit, ndist, DIST_BITS, dist_tmpl, KIND_DIST)) return E_DIST_SET;
-      lt = lit_table;
-      dt = dist_table;
     } else {
       return E_BLOCK_TYPE;
     }
@@ -443,8 +455,9 @@ i32 inflate(const u8 *in, u32 in_len, u8 *out, u32 cap, u32 zlib) {
           return E_LITLEN_CODE;
         }
       }
-      /* Length: base plus the extra bits that follow the code. */
-      len = (e >> 16) + (((u32)bb & ((1u << (e & 0xff)) - 1)) >> ((e >> 8) & 15));
+      /* Length: base plus the extra bits that follow the code, unless resolved in the table. */
+      len = e >> 16;
+      if (e & F_XB) len += ((u32)bb & ((1u << (e & 0xff)) - 1)) >> ((e >> 8) & 15);
       DROP(e & 0xff);
       d = dt[bb & dmask];
       REFILL_FAST();

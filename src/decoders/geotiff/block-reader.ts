@@ -6,7 +6,7 @@
  * cached, so a caller that wants each block decoded once asks for whole block rows.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { inflateBound, inflateInto } from '../codecs/inflate.js';
+import { inflateBound, inflateView } from '../codecs/inflate.js';
 import { zstdFrames, type ZstdFrames } from '../codecs/zstd.js';
 import { CodecError, decodeLzw, decodePackBits, LZW_SLACK } from './block-codecs.js';
 import { blockStride, sampleBytes, type RasterLayout } from './layout.js';
@@ -185,9 +185,8 @@ export class BlockReader {
       }
       case 8:
       case 32946: {
-        const room = Math.min(max, inflateBound(input.length));
-        const out = this.scratchOf(room);
-        return out.subarray(0, inflateInto(input, out.subarray(0, room)));
+        // A view of the inflater's memory (valid until the next block, as the scratch buffer is).
+        return inflateView(input, Math.min(max, inflateBound(input.length)));
       }
       case 32773:
         return decodePackBits(input, max, this.scratchOf(max));

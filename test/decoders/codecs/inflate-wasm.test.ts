@@ -259,6 +259,19 @@ describe('WebAssembly inflate', () => {
     expect(same(inflateView(raw, data.length + 1, 'raw'), data)).toBe(true);
   });
 
+  it('node:zlib fallback (no WebAssembly, or blocks too large for its memory) agrees, raw and zlib', () => {
+    const data = generated(4, 100_000, 8);
+    for (const format of ['zlib', 'raw'] as const) {
+      const z = compress(data, format, { level: 6 });
+      const out = new Uint8Array(data.length);
+      expect(zlibInflateInto(z, out, format)).toBe(data.length);
+      expect(same(out, data)).toBe(true);
+      expect(() => zlibInflateInto(z, new Uint8Array(data.length - 1), format)).toThrow(/more than the 99999 bytes/);
+      expect(() => zlibInflateInto(z.subarray(0, z.length >> 1), out, format)).toThrow(InflateError);
+      expect(same(wasm.decode(z, data.length, format), out)).toBe(true);
+    }
+  });
+
   it('fuzz: damaged and truncated streams throw InflateError exactly when zlib fails, else match it', () => {
     const r = rng(12345);
     const seeds: { z: Uint8Array; n: number; format: InflateFormat }[] = [];
