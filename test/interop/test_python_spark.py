@@ -186,3 +186,15 @@ def test_level_and_member_predicates_slice_the_axes_with_exact_rows(spark, bridg
     # no level can match: nothing is planned (Spark's one stand-in partition) and nothing read
     assert df.where("level in (500, 850) and level < 400").rdd.getNumPartitions() == 1
     assert df.where("level in (500, 850) and level < 400").count() == 0
+
+
+def test_group_option_reads_that_group_only(spark, bridge, client):
+    # cmems-currents holds the (time, lat, lon) currents and a scalar depth: two variable groups
+    scalar = load(spark, bridge, "cmems-currents", group="(scalar)")
+    assert scalar.columns == ["depth"]
+    assert scalar.toArrow().equals(client.read("cmems-currents", group="(scalar)"))
+    grid = load(spark, bridge, "cmems-currents", group="time,latitude,longitude")
+    assert grid.columns == ["time", "lat", "lon", "uo", "vo"] and grid.count() == 6 * 171 * 360
+    with pytest.raises(Exception) as e:
+        load(spark, bridge, "cmems-currents", group="nope")
+    assert 'no variable group "nope"' in str(e.value)
