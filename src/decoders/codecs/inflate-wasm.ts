@@ -57,7 +57,7 @@ export class WasmInflate {
   /**
    * Inflates all of `input` into at most `capacity` bytes. The result is a view of WebAssembly
    * memory, valid until the next call. Throws InflateError on a damaged, truncated or oversized
-   * stream.
+   * stream, and RangeError when the memory cannot grow to hold the block.
    */
   decode(input: Uint8Array, capacity: number, format: InflateFormat): Uint8Array {
     const src = this.base;

@@ -27,9 +27,8 @@ export function inflateBound(n: number): number {
  * Throws InflateError when the stream is damaged or truncated, or decodes to more than `out` holds.
  */
 export function inflateInto(input: Uint8Array, out: Uint8Array, format: InflateFormat = 'zlib'): number {
-  const wasm = wasmInflate();
-  if (!wasm || !wasm.fits(input.length, out.length)) return zlibInflateInto(input, out, format);
-  const data = wasm.decode(input, out.length, format);
+  const data = wasmDecode(input, out.length, format);
+  if (!data) return zlibInflateInto(input, out, format);
   out.set(data);
   return data.length;
 }
@@ -40,10 +39,23 @@ export function inflateInto(input: Uint8Array, out: Uint8Array, format: InflateF
  * use or copy it before then. Throws as inflateInto.
  */
 export function inflateView(input: Uint8Array, maxBytes: number, format: InflateFormat = 'zlib'): Uint8Array {
-  const wasm = wasmInflate();
-  if (wasm && wasm.fits(input.length, maxBytes)) return wasm.decode(input, maxBytes, format);
+  const data = wasmDecode(input, maxBytes, format);
+  if (data) return data;
   const out = new Uint8Array(maxBytes);
   return out.subarray(0, zlibInflateInto(input, out, format));
+}
+
+/** The WebAssembly decode, or null where it cannot run: no WebAssembly, too large, or its
+    memory cannot grow (a RangeError from `grow`, never a decode error). */
+function wasmDecode(input: Uint8Array, capacity: number, format: InflateFormat): Uint8Array | null {
+  const wasm = wasmInflate();
+  if (!wasm || !wasm.fits(input.length, capacity)) return null;
+  try {
+    return wasm.decode(input, capacity, format);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
 }
 
 /**
