@@ -1,5 +1,5 @@
 /**
- * JPEG 2000 code streams (GRIB2 template 5.40) through OpenJPEG 2.5.4 compiled to WebAssembly by
+ * JPEG 2000 code streams (GRIB2 template 5.40) through OpenJPEG 2.5 (Debian's openjpeg2 source package) compiled to WebAssembly by
  * ./openjpeg/build.sh (why our own build: see there; the decode is ~90% OpenJPEG's tier-1
  * decoder). One module instance per thread, created on first use and kept: its input buffer and
  * heap are reused from message to message, and samples are scaled straight from the decoder's
