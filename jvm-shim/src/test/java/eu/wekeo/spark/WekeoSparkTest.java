@@ -47,6 +47,8 @@ class WekeoSparkTest {
     spark = SparkSession.builder().master("local[2]").appName("wekeo-shim-test")
         .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "2")
+        // CREATE TABLE makes a directory per table: under target/, not in the source tree
+        .config("spark.sql.warehouse.dir", REPO.resolve("jvm-shim/target/spark-warehouse").toString())
         .config("spark.sql.catalog.wekeo", WekeoCatalog.class.getName())
         .config("spark.sql.catalog.wekeo.endpoint", endpoint).getOrCreate();
     oracle = new ObjectMapper().readTree(new File(REPO.toFile(), "test/fixtures/netcdf/" + CMEMS + ".oracle.json"));
