@@ -6,6 +6,7 @@ import re
 import subprocess
 import threading
 
+import pyarrow as pa
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -86,3 +87,19 @@ def array_bridge(tmp_path_factory):
         (root / dataset).mkdir()
         (root / dataset / name).symlink_to(FIXTURES / name)
     yield from _serve(["--catalog", str(root)])
+
+
+def canonical(table):
+    """Rows sorted by the coordinates (time, level, tile, lat, lon), time as int64 microseconds UTC,
+    chips as plain list<float32> (fixed_size_list<item> from Flight, list<element> from Spark)."""
+    cols = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_timestamp(col.type):
+            col = col.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+        elif pa.types.is_fixed_size_list(col.type) or pa.types.is_list(col.type):
+            col = col.cast(pa.list_(pa.float32()))
+        cols[name] = col
+    t = pa.table(cols)
+    keys = [k for k in ("time", "level", "tile_y", "tile_x", "lat", "lon") if k in t.column_names]
+    return t.sort_by([(k, "ascending") for k in keys])

@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from conftest import canonical
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "python"))
 
@@ -51,21 +53,6 @@ def load(spark, bridge, dataset, **options):
     for k, v in options.items():
         r = r.option(k, v)
     return r.load()
-
-
-def canonical(table):
-    """Rows sorted by the coordinates, time as int64 microseconds, plain Arrow types."""
-    cols = {}
-    for name in table.column_names:
-        col = table.column(name)
-        if pa.types.is_timestamp(col.type):
-            col = col.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-        elif pa.types.is_fixed_size_list(col.type) or pa.types.is_list(col.type):
-            col = col.cast(pa.list_(pa.float32()))  # chips: fixed_size_list<item> here, list<element> from Spark
-        cols[name] = col
-    t = pa.table(cols)
-    keys = [k for k in ("time", "level", "tile_y", "tile_x", "lat", "lon") if k in t.column_names]
-    return t.sort_by([(k, "ascending") for k in keys])
 
 
 def test_full_read_equals_direct_pyarrow_read(spark, bridge, client):

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.flight as fl
 import pytest
 
-from conftest import ROOT, _serve
+from conftest import ROOT, _serve, canonical
 
 pyspark = pytest.importorskip("pyspark", minversion="4.0")
 
@@ -186,18 +186,6 @@ def pair():
     finally:
         for g in gens:
             g.close()
-
-
-def canonical(table):
-    """Rows sorted by the coordinates, time as int64 microseconds UTC."""
-    cols = {}
-    for name in table.column_names:
-        col = table.column(name)
-        if pa.types.is_timestamp(col.type):
-            col = col.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-        cols[name] = col
-    t = pa.table(cols)
-    return t.sort_by([(k, "ascending") for k in ("time", "lat", "lon") if k in t.column_names])
 
 
 def scan_rdd(df):
