@@ -1,7 +1,7 @@
 /**
  * Flight actions (DoAction, described by ListActions): operations a client or an operator runs
  * over the Flight port itself, without the HTTP port: `health`, `cache-stats`,
- * `refresh-catalog`, and the standard `CancelFlightInfo`. Action results are JSON (one Result
+ * `refresh-catalog`, `count`, and the standard `CancelFlightInfo`. Action results are JSON (one Result
  * per action) except CancelFlightInfo, whose request and result are the protobuf messages of
  * Flight.proto, as Flight clients send and expect them.
  *
@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { BridgeCore } from './core.js';
-import { QueryError } from './query.js';
+import { parseDescriptor, QueryError } from './query.js';
 import { quote } from '../text/quote.js';
 
 export interface ActionType {
@@ -25,6 +25,10 @@ export interface ActionType {
 export const ACTIONS: ActionType[] = [
   { type: 'health', description: 'JSON {status, detail, workers, uptime (s), version}; status is ok, starting or broken (decode pool)' },
   { type: 'cache-stats', description: 'JSON statistics of the decoded-partition cache (bytes, entries, hits, misses, evictions, ...)' },
+  {
+    type: 'count',
+    description: 'body: a query (the JSON of a CMD descriptor); JSON {rows, exact}: the rows DoGet of every endpoint of its FlightInfo returns, exactly when exact is true (else an upper bound)',
+  },
   { type: 'refresh-catalog', description: 'rescan catalog folders (and the peers file) now; JSON {datasets, added, removed}' },
   {
     type: 'CancelFlightInfo',
@@ -134,6 +138,11 @@ export async function runAction(core: BridgeCore, streams: RunningStreams, type:
       const r = await core.catalog.refresh();
       await core.reloadPeers();
       return json(r);
+    }
+    case 'count': {
+      // Planned, not read: the count comes from file descriptions (COUNT(*) pushdown of the Spark shim).
+      const planned = await core.planQuery(parseDescriptor({ type: 'CMD', cmd: body }));
+      return json({ rows: planned.totalRows, exact: planned.exact });
     }
     case 'CancelFlightInfo':
       return [cancelFlightInfo(core, streams, body)];

@@ -51,6 +51,8 @@ export interface PlannedQuery {
   /** `key` names the partition for placement among peers (the same on every instance). */
   tickets: Array<{ ticket: Buffer; rows: number; key: string; bytes: number; extent: PartitionExtent }>;
   totalRows: number;
+  /** Whether totalRows is exactly what DoGet of every ticket returns (see plan.ts, keptCounter); else an upper bound. */
+  exact: boolean;
   /** Estimated Arrow in-memory bytes of all partitions. */
   totalBytes: number;
 }
@@ -95,7 +97,7 @@ export class BridgeCore {
     if (q.empty) {
       // Contradictory ranges answer no rows; the schema still comes from the dataset's files without them.
       const { schema } = await this.planQuery({ ...q, empty: false, bbox: undefined, startUs: undefined, endUs: undefined, levels: undefined, numbers: undefined });
-      return { schema, tickets: [], totalRows: 0, totalBytes: 0 };
+      return { schema, tickets: [], totalRows: 0, exact: true, totalBytes: 0 };
     }
     const files = await this.catalog.files(q.dataset, {
       bbox: q.bbox,
@@ -138,6 +140,7 @@ export class BridgeCore {
       schema,
       tickets,
       totalRows: p.totalRows,
+      exact: p.exact,
       totalBytes: p.partitions.reduce((s, part) => s + part.bytes, 0),
     };
   }

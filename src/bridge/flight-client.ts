@@ -35,6 +35,7 @@ interface RawClient extends grpc.Client {
   GetSchema(d: unknown, md: grpc.Metadata, cb: Callback<{ schema: Buffer }>): void;
   ListFlights(c: unknown, md: grpc.Metadata): grpc.ClientReadableStream<RawFlightInfo>;
   DoGet(t: unknown, md: grpc.Metadata): grpc.ClientReadableStream<DecodedFlightData>;
+  DoAction(a: unknown, md: grpc.Metadata): grpc.ClientReadableStream<{ body: Buffer }>;
 }
 
 export interface FlightClientOptions {
@@ -105,6 +106,13 @@ export class FlightClient {
     const call = this.client.DoGet({ ticket }, this.metadata());
     const reader = await RecordBatchReader.from(flightDataToIpc(call as AsyncIterable<DecodedFlightData>));
     for await (const batch of reader) yield batch;
+  }
+
+  /** The result bodies of one action (see actions.ts). */
+  async doAction(type: string, body: Buffer = Buffer.alloc(0)): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for await (const r of this.client.DoAction({ type, body }, this.metadata()) as AsyncIterable<{ body: Buffer }>) out.push(r.body);
+    return out;
   }
 
   /** Raw FlightData messages of one ticket (framing tests). */

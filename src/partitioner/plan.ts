@@ -67,7 +67,12 @@ export interface Partition {
   level: IndexRange;
   y: IndexRange;
   x: IndexRange;
+  /**
+   * Rows a read of the partition returns: exact when `exact`, else the window's rows (an upper
+   * bound: the worker's exact row filter may drop some, see exactness below).
+   */
   rows: number;
+  exact: boolean;
   /** Estimated Arrow in-memory bytes (rows × row width); 0 when no row width was given. */
   bytes: number;
   extent: PartitionExtent;
@@ -82,6 +87,8 @@ export interface Plan {
   variables: string[];
   partitions: Partition[];
   totalRows: number;
+  /** Whether totalRows is exactly what reading every partition returns (every partition's rows are exact). */
+  exact: boolean;
 }
 
 export class PlanError extends Error {
@@ -168,7 +175,7 @@ export function plan(files: PlannedFile[], query: PlanQuery, limits: number | Pa
       for (const p of planFile(f.key, g, own, query, targetRows)) partitions.push({ ...p, bytes: Math.ceil(p.rows * width), extent: extentOf(g, p) });
     }
   }
-  return { group: groups[0]!, groups, variables, partitions, totalRows: partitions.reduce((s, p) => s + p.rows, 0) };
+  return { group: groups[0]!, groups, variables, partitions, totalRows: partitions.reduce((s, p) => s + p.rows, 0), exact: partitions.every((p) => p.exact) };
 }
 
 /** Time and lat/lon extent of a partition's index window. */
@@ -208,11 +215,16 @@ function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQue
     xs = mergeRanges(xs.map((x) => alignTo(x, tw, g.grid.nx)));
   }
   const out: WindowPartition[] = [];
+  const kept = keptCounter(g, q);
   for (const level of levelRanges(g, q)) {
     const nLevels = level[1] - level[0];
-    // Rows are grid cells in the points layout and chips in the tiles layout.
-    const rowsOf = (nt: number, yy: IndexRange, xx: IndexRange): number =>
-      nt * nLevels * (q.tile ? Math.ceil((yy[1] - yy[0]) / th) * Math.ceil((xx[1] - xx[0]) / tw) : (yy[1] - yy[0]) * (xx[1] - xx[0]));
+    // Rows are grid cells in the points layout (those the row filter keeps) and chips in the tiles layout.
+    const windowOf = (tt: IndexRange, yy: IndexRange, xx: IndexRange) => {
+      const cells = q.tile ? Math.ceil((yy[1] - yy[0]) / th) * Math.ceil((xx[1] - xx[0]) / tw) : (yy[1] - yy[0]) * (xx[1] - xx[0]);
+      const window = (tt[1] - tt[0]) * nLevels * cells;
+      const exact = q.tile ? (kept.levelsExact ? window : NaN) : kept.rows(tt, yy, xx) * nLevels;
+      return Number.isNaN(exact) ? { rows: window, exact: false } : { rows: exact, exact: true };
+    };
     for (const x of xs) {
       const width = x[1] - x[0];
       const slabRows = nLevels * (y[1] - y[0]) * width;
@@ -220,17 +232,59 @@ function planFile(key: string, g: VariableGroup, variables: string[], q: PlanQue
         const stepsPer = Math.max(1, Math.floor(targetRows / slabRows));
         for (let t = time[0]; t < time[1]; t += stepsPer) {
           const t1 = Math.min(time[1], t + stepsPer);
-          out.push({ fileKey: key, group: g.id, variables, time: [t, t1], level, y, x, rows: rowsOf(t1 - t, y, x) });
+          out.push({ fileKey: key, group: g.id, variables, time: [t, t1], level, y, x, ...windowOf([t, t1], y, x) });
         }
       } else {
         const bands = latitudeBands(y, nLevels * width, targetRows, q.tile ? th : Math.min(g.grid.blockRows ?? 1, g.grid.ny));
         for (let t = time[0]; t < time[1]; t++) {
-          for (const band of bands) out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: band, x, rows: rowsOf(1, band, x) });
+          for (const band of bands) out.push({ fileKey: key, group: g.id, variables, time: [t, t + 1], level, y: band, x, ...windowOf([t, t + 1], band, x) });
         }
       }
     }
   }
   return out;
+}
+
+/**
+ * What the worker's exact row filter (src/workers/row-filter.ts) keeps of a points-layout window,
+ * from the description alone, so that FlightInfo counts are exact (Spark answers COUNT(*) from
+ * them). `rows` is the window's kept time × y × x cells, NaN when the description cannot tell:
+ * a bbox on a grid whose rows or columns span a range of latitudes or longitudes (curvilinear,
+ * projected, reduced: the filter tests each cell), a time range on a group with a time column
+ * but no time axis. `levelsExact` is false when the level/member selection is left to the filter
+ * (see levelRanges); per-level rows are then unknown in both layouts.
+ */
+function keptCounter(g: VariableGroup, q: PlanQuery): { rows: (t: IndexRange, y: IndexRange, x: IndexRange) => number; levelsExact: boolean } {
+  const has = (name: string) => g.coordinates.some((c) => c.name === name);
+  const levelsExact = !(q.levels && has('level') && g.levels.length === 0) && !(q.numbers && has('number') && (has('level') || g.levels.length === 0));
+  const timed = q.startUs !== undefined || q.endUs !== undefined;
+  const times = (t: IndexRange): number => {
+    if (!timed) return t[1] - t[0];
+    if (g.times.length === 0) return has('time') ? NaN : t[1] - t[0];
+    let n = 0;
+    for (let i = t[0]; i < t[1]; i++) if ((q.startUs === undefined || g.times[i]! >= q.startUs) && (q.endUs === undefined || g.times[i]! <= q.endUs)) n++;
+    return n;
+  };
+  // The filter tests position only when both lat and lon are columns; a cell's are its row's latitude and column's longitude.
+  const bbox = q.bbox && has('lat') && has('lon') ? q.bbox : undefined;
+  const count = (r: IndexRange, extents: Array<[number, number]>, keep: (v: number) => boolean): number => {
+    if (!bbox) return r[1] - r[0];
+    let n = 0;
+    for (let i = r[0]; i < r[1]; i++) {
+      const e = extents[i];
+      if (!e || !(e[0] === e[1])) return NaN;
+      if (keep(e[0])) n++;
+    }
+    return n;
+  };
+  const [west, south, east, north] = bbox ?? [0, 0, 0, 0];
+  return {
+    levelsExact,
+    rows: (t, y, x) => {
+      if (!levelsExact) return NaN;
+      return times(t) * count(y, g.grid.rowLat, (v) => v >= south && v <= north) * count(x, g.grid.colLon, (v) => lonOverlaps(v, v, west, east));
+    },
+  };
 }
 
 /**

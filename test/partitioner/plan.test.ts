@@ -192,4 +192,27 @@ describe('partition sizing by Arrow bytes', () => {
     const array = { ...wide, times: [], grid: { kind: 'array' as const, ny: 4, nx: 5, rowLat: [], colLon: [] } };
     expect(plan([file('b.nc', [array])], {}).partitions[0]!.extent).toEqual({});
   });
+
+  it('counts the rows the exact row filter keeps, and says when the description cannot tell', () => {
+    const coords = ['time', 'lat', 'lon'].map((name) => ({ name, type: 'float64' as const, nullable: false }));
+    const g = { ...regularGroup('g', ['t2m'], 4, 0, lats, lons), coordinates: coords };
+    // 11 latitudes (40..50) x 11 longitudes (10..20) of the 1-degree grid, 2 of 4 steps.
+    const q = { bbox: [10, 40, 20, 50] as [number, number, number, number], startUs: g.times[1], endUs: g.times[2] };
+    const p = plan([file('a.nc', [g])], q, 5);
+    expect(p.exact).toBe(true);
+    expect(p.totalRows).toBe(2 * 11 * 11);
+    // Unsorted times: the window spans all four steps, two of which are in range.
+    const unsorted = { ...g, times: [g.times[1]!, g.times[0]!, g.times[3]!, g.times[2]!] };
+    expect(plan([file('a.nc', [unsorted])], q).totalRows).toBe(2 * 11 * 11);
+    // A curvilinear grid's rows span latitudes: the filter tests each cell, the plan cannot count them.
+    const curved = { ...g, grid: { ...g.grid, kind: 'curvilinear' as const, rowLat: lats.map((v) => [v - 1.5, v + 1.5] as [number, number]) } };
+    const c = plan([file('a.nc', [curved])], q);
+    expect(c.exact).toBe(false);
+    expect(c.totalRows).toBeGreaterThan(2 * 11 * 11);
+    expect(plan([file('a.nc', [curved])], { startUs: g.times[1] }).exact).toBe(true);
+    // Members on a group with both a level and a member axis are left to the filter.
+    const both = { ...regularGroup('g', ['t'], 1, 3, lats, lons), coordinates: [...coords, { name: 'level', type: 'float64' as const, nullable: false }, { name: 'number', type: 'int32' as const, nullable: true }] };
+    expect(plan([file('a.nc', [both])], { numbers: [1] }).exact).toBe(false);
+    expect(plan([file('a.nc', [both])], { levels: [1000] })).toMatchObject({ exact: true, totalRows: 181 * 360 });
+  });
 });
