@@ -1,11 +1,16 @@
 package eu.wekeo.spark;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Supplier;
+import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.Criteria;
@@ -18,6 +23,7 @@ import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.HeaderCallOption;
 import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -78,6 +84,25 @@ final class FlightSession implements AutoCloseable {
 
   FlightInfo info(String queryJson) {
     return call("GetFlightInfo", () -> client.getInfo(command(queryJson), callOptions));
+  }
+
+  /** Rows a full read of the query returns, from the bridge's plan (action "count"); exact false: only an upper bound. */
+  record Count(long rows, boolean exact) {}
+
+  Count count(String queryJson) {
+    return call("DoAction count", () -> {
+      Iterator<Result> it = client.doAction(new Action("count", queryJson.getBytes(StandardCharsets.UTF_8)), callOptions);
+      if (!it.hasNext()) throw new WekeoBridgeException("the wekeo bridge at " + uri + " answered no result to the count action", null, false);
+      byte[] body = it.next().getBody();
+      while (it.hasNext()) it.next();
+      try {
+        JsonNode n = new ObjectMapper().readTree(body);
+        if (n == null || !n.path("rows").canConvertToLong() || !n.path("exact").isBoolean()) throw new IOException("no rows/exact");
+        return new Count(n.get("rows").asLong(), n.get("exact").asBoolean());
+      } catch (IOException e) {
+        throw new WekeoBridgeException("the wekeo bridge at " + uri + " answered the count action with " + new String(body, StandardCharsets.UTF_8) + " (expected {\"rows\": N, \"exact\": bool}): is it an older bridge?", e, false);
+      }
+    });
   }
 
   List<FlightInfo> list() {

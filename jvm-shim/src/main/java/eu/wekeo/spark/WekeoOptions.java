@@ -24,14 +24,14 @@ import org.apache.spark.sql.SparkSession;
  * {@code bbx} would scan the whole dataset.
  */
 public final class WekeoOptions implements Serializable {
-  private static final long serialVersionUID = 3L;
+  private static final long serialVersionUID = 4L;
 
   public static final String DEFAULT_ENDPOINT = "grpc://localhost:8815";
   public static final String CONF_PREFIX = "spark.wekeo.";
 
   /** Every option the source understands, in the order the README documents them. */
   public static final List<String> KNOWN = List.of(
-      "endpoint", "dataset", "group", "variables", "bbox", "start", "end", "layout", "tile", "filters", "token", "tlsRootCerts");
+      "endpoint", "dataset", "group", "variables", "bbox", "start", "end", "layout", "tile", "filters", "token", "tlsRootCerts", "pushDownAggregate");
 
   /**
    * Keys Spark itself adds to a table's options (DataFrameReader path(s), CREATE TABLE's location
@@ -59,6 +59,8 @@ public final class WekeoOptions implements Serializable {
   public final String token;
   /** PEM bytes of the CA/server certificate trusted for grpc+tls:// (read on the driver); null = system trust. */
   public final byte[] tlsRootCerts;
+  /** COUNT(*) answered from the bridge's exact planned row count (named like Spark's JDBC option); default true. */
+  public final boolean pushDownAggregate;
 
   private WekeoOptions(Builder b) {
     this.endpoint = b.endpoint;
@@ -73,6 +75,7 @@ public final class WekeoOptions implements Serializable {
     this.filters = b.filters;
     this.token = b.token;
     this.tlsRootCerts = b.tlsRootCerts;
+    this.pushDownAggregate = b.pushDownAggregate;
   }
 
   private static final class Builder {
@@ -88,6 +91,7 @@ public final class WekeoOptions implements Serializable {
     Map<String, String> filters = new LinkedHashMap<>();
     String token;
     byte[] tlsRootCerts;
+    boolean pushDownAggregate = true;
   }
 
   /** Options of a read, the dataset required. */
@@ -141,6 +145,12 @@ public final class WekeoOptions implements Serializable {
       } catch (IOException | RuntimeException e) {
         throw new IllegalArgumentException("option \"tlsRootCerts\" must name a readable PEM certificate file; cannot read \"" + certs + "\" (" + e.getClass().getSimpleName() + ")");
       }
+    }
+    String agg = value(given, conf, "pushDownAggregate", null);
+    if (agg != null) {
+      String a = agg.trim().toLowerCase(Locale.ROOT);
+      if (!a.equals("true") && !a.equals("false")) throw new IllegalArgumentException("option \"pushDownAggregate\" must be true or false, got \"" + agg + "\"");
+      b.pushDownAggregate = a.equals("true");
     }
     return new WekeoOptions(b);
   }
