@@ -375,7 +375,7 @@ def action_json(client, name):
 
 def test_list_actions_describes_each_action(client):
     actions = {a.type: a.description for a in client.list_actions()}
-    assert set(actions) == {"health", "cache-stats", "refresh-catalog", "CancelFlightInfo"}
+    assert set(actions) == {"health", "cache-stats", "count", "refresh-catalog", "CancelFlightInfo"}
     assert all(len(d) > 20 for d in actions.values())
 
 
@@ -389,7 +389,7 @@ def test_health_and_unknown_action(client):
     assert h["status"] == "ok" and h["workers"] == 1 and isinstance(h["uptime"], int) and h["version"] == json.loads((ROOT / "package.json").read_text())["version"]
     with pytest.raises(pa.ArrowInvalid) as e:
         list(client.do_action(fl.Action("x" * 100_000, b"")))
-    assert "actions: health, cache-stats, refresh-catalog, CancelFlightInfo" in str(e.value)
+    assert "actions: health, cache-stats, count, refresh-catalog, CancelFlightInfo" in str(e.value)
     assert_clean(str(e.value), "/nonexistent")
 
 
