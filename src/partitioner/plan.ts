@@ -278,12 +278,21 @@ function keptCounter(g: VariableGroup, q: PlanQuery): { rows: (t: IndexRange, y:
     return n;
   };
   const [west, south, east, north] = bbox ?? [0, 0, 0, 0];
+  // Every time step repeats the same bands and every partition the same x ranges: count each range once.
+  const memo = (f: (r: IndexRange) => number) => {
+    const seen = new Map<string, number>();
+    return (r: IndexRange): number => {
+      const k = `${r[0]}:${r[1]}`;
+      let n = seen.get(k);
+      if (n === undefined) seen.set(k, (n = f(r)));
+      return n;
+    };
+  };
+  const keptY = memo((y) => count(y, g.grid.rowLat, (v) => v >= south && v <= north));
+  const keptX = memo((x) => count(x, g.grid.colLon, (v) => lonOverlaps(v, v, west, east)));
   return {
     levelsExact,
-    rows: (t, y, x) => {
-      if (!levelsExact) return NaN;
-      return times(t) * count(y, g.grid.rowLat, (v) => v >= south && v <= north) * count(x, g.grid.colLon, (v) => lonOverlaps(v, v, west, east));
-    },
+    rows: (t, y, x) => (levelsExact ? times(t) * keptY(y) * keptX(x) : NaN),
   };
 }
 
